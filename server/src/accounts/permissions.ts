@@ -1,0 +1,54 @@
+// Who may call what: one table for the whole API. A route missing here refuses to register.
+import type { Role } from '../db/types.ts'
+
+export type Access = 'public' | 'signed_in' | readonly Role[]
+
+const DESK: Role[] = ['operator', 'team_lead', 'manager', 'admin']
+const FIELD: Role[] = ['operator', 'technician', 'team_lead', 'manager', 'admin']
+const REPORTS: Role[] = ['manager', 'team_lead', 'admin']
+
+export const PERMISSIONS: Record<string, Access> = {
+  'GET /api/health': 'public',
+  'POST /api/session': 'public',
+  'GET /api/session': 'signed_in',
+  'DELETE /api/session': 'signed_in',
+  'GET /api/notifications': 'signed_in',
+  'GET /api/catalogue': 'signed_in',
+  'GET /api/locations': 'signed_in',
+  'GET /api/teams': 'signed_in',
+  'GET /api/staff': FIELD,
+  'POST /api/work-orders': DESK,
+  'GET /api/work-orders': FIELD,
+  'GET /api/work-orders/:id': FIELD,
+  'POST /api/work-orders/:id/transitions': FIELD,
+  'POST /api/work-orders/:id/chases': DESK,
+  'POST /api/work-orders/:id/rating': DESK,
+  'GET /api/work-orders/:id/job-sheet.pdf': FIELD,
+  'GET /api/job-sheets.pdf': FIELD,
+  'POST /api/job-sheets/printed': FIELD,
+  'GET /api/kpi': REPORTS,
+  'POST /api/work-orders/import': ['manager', 'admin'],
+  'GET /api/routing-rules': ['admin', 'manager', 'team_lead'],
+  'POST /api/routing-rules': ['admin'],
+  'PUT /api/routing-rules/:id': ['admin'],
+  'DELETE /api/routing-rules/:id': ['admin'],
+  'POST /api/routing-rules/test': ['admin', 'manager', 'team_lead', 'operator'],
+  'PUT /api/items/:id': ['admin'],
+  'POST /api/extensions': ['admin'],
+  'DELETE /api/extensions/:number': ['admin'],
+  'PATCH /api/staff/:id': ['admin', 'team_lead', 'manager'],
+  'GET /api/users': ['admin'],
+  'POST /api/users': ['admin'],
+  'PATCH /api/users/:id': ['admin'],
+  'GET /ws': 'signed_in',
+}
+
+export function accessFor(method: string, url: string): Access | undefined {
+  return PERMISSIONS[`${method} ${url}`]
+}
+
+export function allows(access: Access, role: Role | undefined): boolean {
+  if (access === 'public') return true
+  if (!role) return false
+  return access === 'signed_in' || access.includes(role)
+}

@@ -1,0 +1,96 @@
+// Cookie sessions kept server-side: the cookie holds a random token, the database its hash.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { DB, Role } from '../db/types.ts'
+import { hashToken, newSessionToken, verifyPassword } from './password.ts'
+import { accessFor, allows } from './permissions.ts'
+import { HttpError } from '../http/errors.ts'
+
+export const SESSION_COOKIE = 'hotline_sid'
+const MAX_FAILED_LOGINS = 5
+const LOCK_MINUTES = 15
+
+export interface SessionUser {
+  id: number
+  username: string
+  displayName: string
+  role: Role
+  staffId: number | null
+  teamId: number | null
+  phoneDevice: string | null
+}
+
+declare module 'fastify' {
+  interface FastifyRequest { user: SessionUser | null }
+}
+
+const userColumns = ['app_user.id', 'username', 'display_name', 'role', 'staff_id', 'app_user.team_id', 'phone_device'] as const
+
+function toSessionUser(row: { id: number; username: string; display_name: string; role: Role; staff_id: number | null; team_id: number | null; phone_device: string | null }): SessionUser {
+  return { id: row.id, username: row.username, displayName: row.display_name, role: row.role, staffId: row.staff_id, teamId: row.team_id, phoneDevice: row.phone_device }
+}
+
+export async function logIn(db: Kysely<DB>, username: string, password: string, sessionHours: number) {
+  const row = await db.selectFrom('app_user').selectAll().where('username', '=', username).where('active', '=', true).executeTakeFirst()
+  if (row?.locked_until && row.locked_until > new Date()) {
+    throw new HttpError(429, 'locked', `too many failed logins; try again after ${row.locked_until.toISOString()}`, 'password')
+  }
+  if (!row || !(await verifyPassword(password, row.password_hash))) {
+    if (row) {
+      const failed = row.failed_logins + 1
+      await db.updateTable('app_user').set({
+        failed_logins: failed >= MAX_FAILED_LOGINS ? 0 : failed,
+        locked_until: failed >= MAX_FAILED_LOGINS ? new Date(Date.now() + LOCK_MINUTES * 60_000) : null,
+      }).where('id', '=', row.id).execute()
+    }
+    throw new HttpError(401, 'bad_credentials', 'wrong username or password', 'password')
+  }
+  const token = newSessionToken()
+  const expiresAt = new Date(Date.now() + sessionHours * 3_600_000)
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('app_user').set({ failed_logins: 0, locked_until: null }).where('id', '=', row.id).execute()
+    await trx.insertInto('user_session').values({ token_hash: hashToken(token), user_id: row.id, expires_at: expiresAt }).execute()
+  })
+  return { token, expiresAt, user: toSessionUser(row) }
+}
+
+export async function userForToken(db: Kysely<DB>, token: string): Promise<SessionUser | null> {
+  const row = await db.selectFrom('user_session')
+    .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
+    .select(userColumns)
+    .where('token_hash', '=', hashToken(token))
+    .where('expires_at', '>', new Date())
+    .where('app_user.active', '=', true)
+    .executeTakeFirst()
+  return row ? toSessionUser(row) : null
+}
+
+export async function logOut(db: Kysely<DB>, token: string) {
+  await db.deleteFrom('user_session').where('token_hash', '=', hashToken(token)).execute()
+}
+
+/** Loads the session for every request and enforces the permission table before any handler. */
+export function installAccessControl(app: FastifyInstance, db: Kysely<DB>) {
+  app.decorateRequest('user', null)
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    const guarded = route.url.startsWith('/api/') || route.url === '/ws'
+    for (const method of methods) {
+      if (guarded && method !== 'HEAD' && !accessFor(method, route.url)) {
+        throw new Error(`route ${method} ${route.url} has no entry in accounts/permissions.ts`)
+      }
+    }
+  })
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const url = request.routeOptions.url
+    if (!url || !(url.startsWith('/api/') || url === '/ws')) return
+    const method = request.method === 'HEAD' ? 'GET' : request.method
+    const access = accessFor(method, url)
+    if (!access) return
+    const token = request.cookies[SESSION_COOKIE]
+    request.user = token ? await userForToken(db, token) : null
+    if (access === 'public') return
+    if (!request.user) throw new HttpError(401, 'unauthenticated', 'sign in first')
+    if (!allows(access, request.user.role)) throw new HttpError(403, 'forbidden', `role ${request.user.role} may not ${method} ${url}`)
+  })
+}

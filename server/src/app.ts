@@ -1,0 +1,84 @@
+// buildApp() wires plugins and domain routes onto one Fastify instance and starts nothing that
+// listens; main.ts listens. Tests build apps on their own databases with this.
+import Fastify from 'fastify'
+import cookie from '@fastify/cookie'
+import websocket from '@fastify/websocket'
+import fastifyStatic from '@fastify/static'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Config } from './config.ts'
+import { ping, type Database } from './db/db.ts'
+import type { App } from './http/types.ts'
+import type { Services } from './services.ts'
+import { installErrorHandling } from './http/errors.ts'
+import { installAccessControl } from './accounts/sessions.ts'
+import { LiveHub, liveRoutes } from './live/live.routes.ts'
+import { accountRoutes } from './accounts/accounts.routes.ts'
+import { catalogueRoutes } from './catalogue/catalogue.routes.ts'
+import { placesRoutes } from './places/places.routes.ts'
+import { teamRoutes } from './teams/teams.routes.ts'
+import { workOrderRoutes } from './workorders/workorders.routes.ts'
+import { kpiRoutes } from './kpi/kpi.routes.ts'
+import { jobSheetRoutes } from './jobsheets/jobsheets.routes.ts'
+import { importRoutes } from './imports/imports.routes.ts'
+import { routingRuleRoutes } from './admin/routing-rules.routes.ts'
+import { adminRoutes } from './admin/admin.routes.ts'
+import { startEscalationTimer } from './escalation/escalation.ts'
+
+const Health = Type.Object({ status: Type.String(), db: Type.String(), pbx: Type.String(), version: Type.String() })
+
+export interface BuildOptions { logger?: boolean | object; escalationTimer?: boolean }
+
+export async function buildApp(config: Config, database: Database, options: BuildOptions = {}) {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1_048_576,
+    // reject unknown fields instead of silently dropping them: a typo in an integration is a 400
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App
+
+  const live = new LiveHub()
+  let pbxStatus = 'none'
+  const services: Services = { config, database, db: database.db, live, pbxStatus: () => pbxStatus }
+  const unlisten = await database.listen((payload) => live.deliver(payload))
+
+  installErrorHandling(app)
+  await app.register(cookie)
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+  installAccessControl(app, database.db)
+
+  app.get('/api/health', {
+    schema: { response: { '2xx': Health, 503: Health } },
+  }, async (request, reply) => {
+    const dbUp = await ping(database.db)
+    if (!dbUp) reply.status(503)
+    return { status: dbUp ? 'ok' : 'degraded', db: database.kind, pbx: pbxStatus, version: '0.1.0' }
+  })
+
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, liveRoutes]) {
+    await routes(app, services)
+  }
+
+  // the built web app (SvelteKit, static) on the same port; unknown paths fall back to its index
+  const webDir = config.webDir ?? join(import.meta.dirname, '../../web/build')
+  if (existsSync(join(webDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webDir, wildcard: false })
+    app.setNotFoundHandler((request, reply) => {
+      if (request.url.startsWith('/api/') || request.method !== 'GET') {
+        return reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+      }
+      return reply.sendFile('index.html')
+    })
+  }
+
+  const stopEscalation = options.escalationTimer === false ? () => {} : startEscalationTimer(database.db, config.escalation, config.escalationIntervalMs, (err) => app.log.error({ err }, 'escalation sweep failed'))
+  app.addHook('onClose', async () => {
+    stopEscalation()
+    live.closeAll()
+    await unlisten()
+  })
+
+  return Object.assign(app, { services, setPbxStatus: (s: string) => { pbxStatus = s; live.broadcast({ type: 'pbx.status', data: { status: s }, at: new Date().toISOString() }) } })
+}

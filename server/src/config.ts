@@ -1,0 +1,54 @@
+// Every setting comes from the environment; README "Configuration" lists them all.
+export interface EscalationLevel { afterMinutes: number; notify: 'team_lead' | 'manager' }
+
+export interface Config {
+  port: number
+  host: string
+  databaseUrl: string | null
+  dataDir: string
+  demo: boolean
+  demoPassword: string
+  hospitalName: string
+  timeZone: string
+  publicUrl: string
+  sessionHours: number
+  escalation: EscalationLevel[]
+  escalationIntervalMs: number
+  webDir: string | null
+  logLevel: string
+}
+
+// "0:team_lead,30:manager" — minutes after an order became overdue, and who is told.
+export function parseEscalation(text: string): EscalationLevel[] {
+  return text.split(',').map((part) => {
+    const [minutes, who] = part.trim().split(':')
+    const afterMinutes = Number(minutes)
+    if (!Number.isInteger(afterMinutes) || afterMinutes < 0 || (who !== 'team_lead' && who !== 'manager')) {
+      throw new Error(`ESCALATION: cannot read "${part}" (expected minutes:team_lead|manager)`)
+    }
+    return { afterMinutes, notify: who as EscalationLevel['notify'] }
+  }).sort((a, b) => a.afterMinutes - b.afterMinutes)
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const databaseUrl = env.DATABASE_URL || null
+  const port = Number(env.PORT ?? 3000)
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl,
+    dataDir: env.DATA_DIR ?? './data',
+    // the embedded default is a demo; on a real database it is opt-in
+    demo: databaseUrl ? env.DEMO === '1' : env.DEMO !== '0',
+    demoPassword: env.DEMO_PASSWORD ?? 'demo',
+    hospitalName: env.HOSPITAL_NAME ?? '示范医院 后勤服务中心',
+    timeZone: env.HOSPITAL_TZ ?? 'Asia/Shanghai',
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    sessionHours: Number(env.SESSION_HOURS ?? 12),
+    escalation: parseEscalation(env.ESCALATION ?? '0:team_lead,30:manager'),
+    escalationIntervalMs: Number(env.ESCALATION_INTERVAL_MS ?? 15000),
+    webDir: env.WEB_DIR ?? null,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    ...overrides,
+  }
+}

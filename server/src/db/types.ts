@@ -1,0 +1,172 @@
+// Kysely's view of the schema in sql/. Kept by hand beside the migrations; snake_case as in SQL.
+import type { ColumnType, Generated, Selectable } from 'kysely'
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>
+type Json = ColumnType<unknown, string, string>
+
+export type Urgency = 'routine' | 'urgent' | 'critical'
+export type WorkOrderStatus = 'new' | 'dispatched' | 'accepted' | 'arrived' | 'on_hold' | 'completed' | 'closed' | 'cancelled'
+export type Role = 'operator' | 'technician' | 'team_lead' | 'manager' | 'callback_agent' | 'dept_handler' | 'admin'
+export type OrderSource = 'phone' | 'walk_in' | 'web' | 'import'
+
+export interface LocationTable {
+  id: Generated<number>
+  parent_id: number | null
+  kind: 'campus' | 'building' | 'floor' | 'room' | 'ward' | 'area'
+  name: string
+  name_en: string | null
+  full_name: string
+  campus_id: number | null
+  building_id: number | null
+  zone: string | null
+  active: Generated<boolean>
+}
+export interface ExtensionTable { number: string; location_id: number; label: string | null }
+export interface TeamTable { id: Generated<number>; code: string; name: string; name_en: string; lead_staff_id: number | null }
+export interface ServicePointTable { id: Generated<number>; team_id: number; name: string; name_en: string | null; location_id: number | null }
+export interface StaffTable {
+  id: Generated<number>
+  team_id: number
+  name: string
+  phone: string | null
+  skills: Generated<string[]>
+  on_duty: Generated<boolean>
+  idle_since: CreatedAt
+  active: Generated<boolean>
+}
+export interface AppUserTable {
+  id: Generated<number>
+  username: string
+  display_name: string
+  password_hash: string
+  role: Role
+  staff_id: number | null
+  team_id: number | null
+  phone_device: string | null
+  active: Generated<boolean>
+  failed_logins: Generated<number>
+  locked_until: Timestamp | null
+}
+export interface UserSessionTable { token_hash: string; user_id: number; created_at: CreatedAt; expires_at: Timestamp }
+export interface CategoryTable { id: Generated<number>; code: string; name: string; name_en: string; sort: Generated<number> }
+export interface ItemTable {
+  id: Generated<number>
+  category_id: number
+  code: string
+  name: string
+  name_en: string
+  pinyin: Generated<string>
+  default_team_id: number | null
+  response_minutes: number[]
+  completion_minutes: number[]
+  tools: Generated<string[]>
+  script: Generated<string>
+  active: Generated<boolean>
+}
+export interface RoutingRuleTable {
+  id: Generated<number>
+  position: number
+  name: string
+  category_id: number | null
+  item_id: number | null
+  campus_id: number | null
+  building_id: number | null
+  zone: string | null
+  time_from: string | null
+  time_to: string | null
+  team_id: number
+  service_point_id: number | null
+  active: Generated<boolean>
+  version: Generated<number>
+}
+export interface OrderCounterTable { day: string; last: number }
+export interface WorkOrderTable {
+  id: Generated<number>
+  number: string
+  item_id: number
+  category_id: number
+  location_id: number
+  description: Generated<string>
+  requester_name: string
+  requester_phone: string | null
+  requester_extension: string | null
+  requested_at: Timestamp
+  booked: Generated<boolean>
+  urgency: Urgency
+  tools: Generated<string[]>
+  source: Generated<OrderSource>
+  call_id: string | null
+  team_id: number
+  service_point_id: number | null
+  assignee_id: number | null
+  routing_rule_id: number | null
+  routing_reason: Generated<string>
+  status: WorkOrderStatus
+  held_from: WorkOrderStatus | null
+  hold_reason: string | null
+  cancel_reason: string | null
+  created_by: number | null
+  created_at: CreatedAt
+  dispatched_at: Timestamp | null
+  accepted_at: Timestamp | null
+  arrived_at: Timestamp | null
+  completed_at: Timestamp | null
+  closed_at: Timestamp | null
+  cancelled_at: Timestamp | null
+  response_due_at: Timestamp
+  due_at: Timestamp
+  chase_count: Generated<number>
+  rework_count: Generated<number>
+  escalation_level: Generated<number>
+  printed_at: Timestamp | null
+  rating_score: number | null
+  rating_comment: string | null
+  rated_at: Timestamp | null
+  completion_note: string | null
+  completed_by: number | null
+  idempotency_key: string | null
+  version: Generated<number>
+}
+export interface WorkOrderEventTable {
+  id: Generated<number>
+  work_order_id: number
+  at: CreatedAt
+  kind: string
+  actor_user_id: number | null
+  actor_name: string | null
+  from_status: string | null
+  to_status: string | null
+  note: string | null
+  call_id: string | null
+  data: Json | null
+}
+export interface NotificationTable {
+  id: Generated<number>
+  user_id: number
+  work_order_id: number | null
+  kind: string
+  message: string
+  created_at: CreatedAt
+  read_at: Timestamp | null
+}
+
+export interface DB {
+  location: LocationTable
+  extension: ExtensionTable
+  team: TeamTable
+  service_point: ServicePointTable
+  staff: StaffTable
+  app_user: AppUserTable
+  user_session: UserSessionTable
+  category: CategoryTable
+  item: ItemTable
+  routing_rule: RoutingRuleTable
+  order_counter: OrderCounterTable
+  work_order: WorkOrderTable
+  work_order_event: WorkOrderEventTable
+  notification: NotificationTable
+}
+
+export type WorkOrderRow = Selectable<WorkOrderTable>
+export type AppUser = Selectable<AppUserTable>

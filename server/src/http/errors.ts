@@ -1,0 +1,60 @@
+// Every error leaves as JSON {error, message, field?}. Bad input is a 4xx naming the field at
+// fault; only a fault of ours is a 500, and then without details.
+import type { FastifyError, FastifyInstance } from 'fastify'
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly error: string,
+    message: string,
+    readonly field?: string,
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(message)
+  }
+}
+
+export const badRequest = (field: string, message: string) => new HttpError(400, 'bad_request', message, field)
+export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`)
+export const conflict = (message: string, extra?: Record<string, unknown>) => new HttpError(409, 'conflict', message, undefined, extra)
+export const forbidden = (message = 'your role may not do this') => new HttpError(403, 'forbidden', message)
+
+interface AjvIssue { instancePath?: string; keyword?: string; params?: Record<string, unknown>; message?: string }
+
+function fieldOf(issue: AjvIssue, context: string | undefined): string {
+  const path = (issue.instancePath ?? '').split('/').filter(Boolean)
+  const extra = issue.params?.missingProperty ?? issue.params?.additionalProperty
+  if (typeof extra === 'string') path.push(extra)
+  return path.join('.') || context || 'body'
+}
+
+// PostgreSQL errors that can only come from input we let through (a value out of a column's range)
+const INPUT_SQLSTATES: Record<string, number> = { '22001': 400, '22003': 400, '22007': 400, '22008': 400, '22P02': 400, '23503': 400 }
+
+export function installErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError & { validation?: AjvIssue[]; validationContext?: string; code?: string }, request, reply) => {
+    if (err instanceof HttpError) {
+      return reply.status(err.statusCode).send({ error: err.error, message: err.message, ...(err.field ? { field: err.field } : {}), ...err.extra })
+    }
+    if (err.validation) {
+      const issue = err.validation[0] ?? {}
+      const field = fieldOf(issue, err.validationContext)
+      const detail = issue.keyword === 'additionalProperties' ? 'is not a known field' : issue.message ?? 'is invalid'
+      return reply.status(400).send({ error: 'validation', message: `${field} ${detail}`, field })
+    }
+    const pgState = typeof err.code === 'string' ? INPUT_SQLSTATES[err.code] : undefined
+    if (pgState) {
+      return reply.status(pgState).send({ error: 'bad_request', message: err.message })
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      // fastify's own: body too large (413), bad JSON (400), unsupported media type (415)
+      const error = err.statusCode === 413 ? 'too_large' : err.statusCode === 415 ? 'unsupported_media_type' : 'bad_request'
+      return reply.status(err.statusCode).send({ error, message: err.message, field: 'body' })
+    }
+    request.log.error({ err }, 'unhandled error')
+    return reply.status(500).send({ error: 'internal', message: 'internal error' })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+  })
+}

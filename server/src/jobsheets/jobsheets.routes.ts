@@ -1,0 +1,88 @@
+import { Type } from 'typebox'
+import type { FastifyReply } from 'fastify'
+import type { App } from '../http/types.ts'
+import { errors } from '../http/types.ts'
+import { badRequest, forbidden, notFound } from '../http/errors.ts'
+import type { Services } from '../services.ts'
+import type { SessionUser } from '../accounts/sessions.ts'
+import { findWorkOrders, addEvents } from '../workorders/workorders.queries.ts'
+import type { WorkOrder } from '../workorders/workorders.schemas.ts'
+import type { JobSheet } from './render.ts'
+
+const PrintOptions = {
+  paper: Type.Optional(Type.Union([Type.Literal('A5'), Type.Literal('A4')])),
+  lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')])),
+}
+const MAX_BATCH = 500
+
+export function toJobSheet(order: WorkOrder, hospitalName: string, publicUrl: string, lang: 'zh' | 'en'): JobSheet {
+  const en = lang === 'en'
+  return {
+    number: order.number, hospitalName, orderUrl: `${publicUrl}/tech/orders/${order.id}`,
+    category: (en && order.category.nameEn) || order.category.name, item: (en && order.item.nameEn) || order.item.name,
+    location: order.location.fullName,
+    requesterName: order.requester.name, requesterPhone: order.requester.phone, requesterExtension: order.requester.extension,
+    description: order.description, requestedAt: new Date(order.requestedAt), booked: order.booked,
+    urgency: order.urgency as JobSheet['urgency'], tools: order.tools,
+    team: (en && order.team.nameEn) || order.team.name, servicePoint: order.servicePoint?.name ?? null, assignee: order.assignee?.name ?? null,
+    dispatchedAt: order.dispatchedAt ? new Date(order.dispatchedAt) : null, responseDueAt: new Date(order.responseDueAt), dueAt: new Date(order.dueAt),
+    createdAt: new Date(order.createdAt), chaseCount: order.chaseCount,
+  }
+}
+
+function parseIds(text: string): number[] {
+  const ids = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number)
+  if (ids.length === 0 || ids.some((n) => !Number.isSafeInteger(n) || n < 1)) throw badRequest('ids', 'ids must be a comma-separated list of order ids')
+  if (ids.length > MAX_BATCH) throw badRequest('ids', `at most ${MAX_BATCH} sheets in one batch`)
+  return [...new Set(ids)]
+}
+
+function visible(user: SessionUser, orders: WorkOrder[]) {
+  if (user.role !== 'technician') return
+  if (orders.some((o) => o.team.id !== user.teamId)) throw forbidden("a technician prints their own team's sheets")
+}
+
+export async function jobSheetRoutes(app: App, { db, config }: Services) {
+  async function send(ids: number[], query: { paper?: 'A5' | 'A4'; lang?: 'zh' | 'en' }, user: SessionUser, reply: FastifyReply, filename: string) {
+    const orders = await findWorkOrders(db, ids)
+    const missing = ids.filter((id) => !orders.some((o) => o.id === id))
+    if (missing.length) throw notFound(`work order ${missing.join(', ')}`)
+    visible(user, orders)
+    const lang = query.lang ?? 'zh'
+    // pdfmake and the CJK font load on the first print, not at start-up
+    const { renderJobSheets } = await import('./render.ts')
+    const pdf = await renderJobSheets(orders.map((o) => toJobSheet(o, config.hospitalName, config.publicUrl, lang)), { paper: query.paper ?? 'A5', locale: lang, timeZone: config.timeZone })
+    reply.header('content-type', 'application/pdf')
+    reply.header('content-disposition', `inline; filename="${filename}"`)
+    return reply.send(pdf)
+  }
+
+  app.get('/api/work-orders/:id/job-sheet.pdf', {
+    schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), querystring: Type.Object(PrintOptions, { additionalProperties: false }) },
+  }, async (request, reply) => {
+    const [order] = await findWorkOrders(db, [request.params.id])
+    return send([request.params.id], request.query, request.user!, reply, `${order?.number ?? request.params.id}.pdf`)
+  })
+
+  app.get('/api/job-sheets.pdf', {
+    schema: { querystring: Type.Object({ ids: Type.String({ minLength: 1, maxLength: 10_000 }), ...PrintOptions }, { additionalProperties: false }) },
+  }, async (request, reply) => send(parseIds(request.query.ids), request.query, request.user!, reply, 'job-sheets.pdf'))
+
+  // the service point marks what it has printed, so "waiting to print" empties
+  app.post('/api/job-sheets/printed', {
+    schema: {
+      body: Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: MAX_BATCH }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ printed: Type.Integer() }), ...errors },
+    },
+  }, async (request) => {
+    const user = request.user!
+    const orders = await findWorkOrders(db, request.body.ids)
+    if (orders.length !== new Set(request.body.ids).size) throw notFound('one of the work orders')
+    visible(user, orders)
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('work_order').set({ printed_at: new Date() }).where('id', 'in', request.body.ids).execute()
+      await addEvents(trx, orders.map((o) => ({ workOrderId: o.id, kind: 'printed', actorUserId: user.id, actorName: user.displayName })))
+    })
+    return { printed: orders.length }
+  })
+}

@@ -1,0 +1,33 @@
+// Live events: one typed map, shared by the server and the web app. They are sent with
+// pg_notify inside the transaction that caused them, so PostgreSQL delivers them at commit —
+// never for a change that rolled back — and to every instance listening on the database.
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { DB, WorkOrderStatus } from '../db/types.ts'
+import { LIVE_CHANNEL } from '../db/db.ts'
+
+export interface OrderEventData {
+  id: number
+  number: string
+  status: WorkOrderStatus
+  version: number
+  teamId: number
+  assigneeId: number | null
+  chaseCount: number
+  action?: string
+  escalationLevel?: number
+}
+
+export interface LiveEvents {
+  'workorder.created': OrderEventData
+  'workorder.changed': OrderEventData
+  'workorder.chased': OrderEventData
+  'workorder.overdue': OrderEventData
+  'notification': { userId: number; kind: string; message: string; workOrderId: number | null }
+}
+export type LiveEventType = keyof LiveEvents
+export interface LiveMessage<T extends LiveEventType = LiveEventType> { type: T; data: LiveEvents[T]; at: string }
+
+export async function publish<T extends LiveEventType>(trx: Transaction<DB> | Kysely<DB>, type: T, data: LiveEvents[T]) {
+  const message: LiveMessage<T> = { type, data, at: new Date().toISOString() }
+  await sql`SELECT pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(message)})`.execute(trx)
+}

@@ -1,0 +1,14 @@
+import type { Kysely } from 'kysely'
+import type { Config } from './config.ts'
+import type { Database } from './db/db.ts'
+import type { DB } from './db/types.ts'
+import type { LiveHub } from './live/live.routes.ts'
+
+/** What every domain's routes are handed: no globals, so tests build as many apps as they like. */
+export interface Services {
+  config: Config
+  database: Database
+  db: Kysely<DB>
+  live: LiveHub
+  pbxStatus: () => string
+}

@@ -1,0 +1,56 @@
+import { Type } from 'typebox'
+import { sql } from 'kysely'
+import type { App } from '../http/types.ts'
+import { errors, Nullable } from '../http/types.ts'
+import type { Services } from '../services.ts'
+import { OPEN_FOR_ASSIGNEE } from '../workorders/lifecycle.ts'
+
+export async function teamRoutes(app: App, { db }: Services) {
+  app.get('/api/teams', {
+    schema: {
+      response: {
+        200: Type.Object({
+          items: Type.Array(Type.Object({
+            id: Type.Integer(), code: Type.String(), name: Type.String(), nameEn: Type.String(), leadStaffId: Nullable(Type.Integer()),
+            servicePoints: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), nameEn: Nullable(Type.String()) })),
+          })),
+        }),
+        ...errors,
+      },
+    },
+  }, async () => {
+    const [teams, points] = await Promise.all([
+      db.selectFrom('team').selectAll().orderBy('id').execute(),
+      db.selectFrom('service_point').selectAll().orderBy('id').execute(),
+    ])
+    return {
+      items: teams.map((t) => ({
+        id: t.id, code: t.code, name: t.name, nameEn: t.name_en, leadStaffId: t.lead_staff_id,
+        servicePoints: points.filter((p) => p.team_id === t.id).map((p) => ({ id: p.id, name: p.name, nameEn: p.name_en })),
+      })),
+    }
+  })
+
+  app.get('/api/staff', {
+    schema: {
+      querystring: Type.Object({ teamId: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          items: Type.Array(Type.Object({
+            id: Type.Integer(), teamId: Type.Integer(), name: Type.String(), skills: Type.Array(Type.String()),
+            onDuty: Type.Boolean(), openOrders: Type.Integer(),
+          })),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    let query = db.selectFrom('staff')
+      .select(['id', 'team_id', 'name', 'skills', 'on_duty',
+        sql<number>`(SELECT count(*)::int FROM work_order w WHERE w.assignee_id = staff.id AND w.status IN (${sql.join(OPEN_FOR_ASSIGNEE)}))`.as('open_orders')])
+      .where('active', '=', true)
+    if (request.query.teamId) query = query.where('team_id', '=', request.query.teamId)
+    const rows = await query.orderBy('team_id').orderBy('id').execute()
+    return { items: rows.map((r) => ({ id: r.id, teamId: r.team_id, name: r.name, skills: r.skills, onDuty: r.on_duty, openOrders: r.open_orders })) }
+  })
+}

@@ -1,0 +1,45 @@
+// The life of a work order, as one table: which action moves an order from which states to which.
+//   new → dispatched → accepted → arrived → completed → closed
+//   on_hold ↔ resume, cancelled from any open state, reassign, reopen (rework) of a completed order
+import type { Role, WorkOrderStatus } from '../db/types.ts'
+
+export const ACTIONS = ['dispatch', 'accept', 'arrive', 'complete', 'close', 'hold', 'resume', 'cancel', 'reassign', 'reopen'] as const
+export type Action = (typeof ACTIONS)[number]
+
+const OPEN: WorkOrderStatus[] = ['new', 'dispatched', 'accepted', 'arrived', 'on_hold']
+/** States in which an order still waits on somebody: it counts toward that person's load. */
+export const OPEN_FOR_ASSIGNEE: WorkOrderStatus[] = ['new', 'dispatched', 'accepted', 'arrived', 'on_hold']
+/** States in which a chase makes sense (the requester is still waiting). */
+export const CHASEABLE: WorkOrderStatus[] = OPEN
+
+interface Rule {
+  from: WorkOrderStatus[]
+  /** null: back to where it was held from (resume) */
+  to: WorkOrderStatus | null
+  reasonRequired?: boolean
+  /** technicians may do this on their own orders; other roles per ACTION_ROLES */
+  technician?: boolean
+}
+
+export const LIFECYCLE: Record<Action, Rule> = {
+  dispatch: { from: ['new'], to: 'dispatched' },
+  accept: { from: ['dispatched'], to: 'accepted', technician: true },
+  arrive: { from: ['accepted'], to: 'arrived', technician: true },
+  complete: { from: ['accepted', 'arrived'], to: 'completed', technician: true },
+  close: { from: ['completed'], to: 'closed' },
+  hold: { from: ['dispatched', 'accepted', 'arrived'], to: 'on_hold', reasonRequired: true, technician: true },
+  resume: { from: ['on_hold'], to: null, technician: true },
+  cancel: { from: OPEN, to: 'cancelled', reasonRequired: true },
+  reassign: { from: OPEN, to: 'dispatched', reasonRequired: true },
+  reopen: { from: ['completed', 'closed'], to: 'dispatched', reasonRequired: true },
+}
+
+/** Which timestamp column an action stamps. */
+export const STAMPS: Partial<Record<Action, 'dispatched_at' | 'accepted_at' | 'arrived_at' | 'completed_at' | 'closed_at' | 'cancelled_at'>> = {
+  dispatch: 'dispatched_at', accept: 'accepted_at', arrive: 'arrived_at', complete: 'completed_at', close: 'closed_at', cancel: 'cancelled_at',
+}
+
+export function mayAct(role: Role, action: Action): boolean {
+  if (role === 'technician') return LIFECYCLE[action].technician === true
+  return role === 'operator' || role === 'team_lead' || role === 'manager' || role === 'admin'
+}

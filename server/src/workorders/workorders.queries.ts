@@ -1,0 +1,128 @@
+// The only place work orders touch Kysely. Functions that lock rows take a Transaction.
+import { sql, type Kysely, type Transaction, type ExpressionBuilder } from 'kysely'
+import type { DB } from '../db/types.ts'
+import type { ListQuery, WorkOrder } from './workorders.schemas.ts'
+
+/** Overdue, as every screen and KPI means it: not there by the response deadline, or not done by the due time. */
+export const overdueSql = sql<boolean>`(work_order.status IN ('new','dispatched','accepted','arrived','on_hold') AND (
+  (work_order.arrived_at IS NULL AND work_order.response_due_at < now()) OR work_order.due_at < now()))`
+
+function orderView(db: Kysely<DB> | Transaction<DB>) {
+  return db.selectFrom('work_order')
+    .innerJoin('item', 'item.id', 'work_order.item_id')
+    .innerJoin('category', 'category.id', 'work_order.category_id')
+    .innerJoin('location', 'location.id', 'work_order.location_id')
+    .innerJoin('team', 'team.id', 'work_order.team_id')
+    .leftJoin('service_point', 'service_point.id', 'work_order.service_point_id')
+    .leftJoin('staff', 'staff.id', 'work_order.assignee_id')
+    .selectAll('work_order')
+    .select([
+      'item.name as item_name', 'item.name_en as item_name_en',
+      'category.name as category_name', 'category.name_en as category_name_en',
+      'location.full_name as location_name', 'location.building_id as location_building_id',
+      'team.name as team_name', 'team.name_en as team_name_en',
+      'service_point.name as service_point_name', 'service_point.name_en as service_point_name_en',
+      'staff.name as assignee_name', overdueSql.as('overdue'),
+    ])
+}
+type OrderViewRow = Awaited<ReturnType<ReturnType<typeof orderView>['executeTakeFirstOrThrow']>>
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null)
+
+export function toWorkOrder(r: OrderViewRow): WorkOrder {
+  return {
+    id: r.id, number: r.number, status: r.status, version: r.version, urgency: r.urgency, source: r.source,
+    description: r.description, booked: r.booked,
+    item: { id: r.item_id, name: r.item_name, nameEn: r.item_name_en },
+    category: { id: r.category_id, name: r.category_name, nameEn: r.category_name_en },
+    location: { id: r.location_id, fullName: r.location_name, buildingId: r.location_building_id },
+    requester: { name: r.requester_name, phone: r.requester_phone, extension: r.requester_extension },
+    requestedAt: r.requested_at.toISOString(), tools: r.tools, callId: r.call_id,
+    team: { id: r.team_id, name: r.team_name, nameEn: r.team_name_en },
+    servicePoint: r.service_point_id ? { id: r.service_point_id, name: r.service_point_name ?? '', nameEn: r.service_point_name_en } : null,
+    assignee: r.assignee_id ? { id: r.assignee_id, name: r.assignee_name ?? '' } : null,
+    routing: { ruleId: r.routing_rule_id, reason: r.routing_reason },
+    createdAt: r.created_at.toISOString(), dispatchedAt: iso(r.dispatched_at), acceptedAt: iso(r.accepted_at), arrivedAt: iso(r.arrived_at),
+    completedAt: iso(r.completed_at), closedAt: iso(r.closed_at), cancelledAt: iso(r.cancelled_at),
+    responseDueAt: r.response_due_at.toISOString(), dueAt: r.due_at.toISOString(), overdue: Boolean(r.overdue),
+    chaseCount: r.chase_count, reworkCount: r.rework_count, escalationLevel: r.escalation_level,
+    holdReason: r.hold_reason, cancelReason: r.cancel_reason, completionNote: r.completion_note,
+    rating: r.rating_score && r.rated_at ? { score: r.rating_score, comment: r.rating_comment, ratedAt: r.rated_at.toISOString() } : null,
+    printedAt: iso(r.printed_at),
+  }
+}
+
+export async function findWorkOrder(db: Kysely<DB> | Transaction<DB>, id: number): Promise<WorkOrder | undefined> {
+  const row = await orderView(db).where('work_order.id', '=', id).executeTakeFirst()
+  return row && toWorkOrder(row)
+}
+
+export async function findWorkOrders(db: Kysely<DB>, ids: number[]): Promise<WorkOrder[]> {
+  if (ids.length === 0) return []
+  const rows = await orderView(db).where('work_order.id', 'in', ids).orderBy('work_order.id').execute()
+  return rows.map(toWorkOrder)
+}
+
+export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technicianTeamId?: number | null }) {
+  const limit = q.limit ?? 100
+  let query = orderView(db)
+  if (q.status) {
+    const wanted = q.status.split(',').flatMap((s) => (s === 'open' ? ['new', 'dispatched', 'accepted', 'arrived', 'on_hold'] : [s]))
+    query = query.where('work_order.status', 'in', wanted as never)
+  }
+  if (q.teamId) query = query.where('work_order.team_id', '=', q.teamId)
+  if (q.technicianTeamId) query = query.where('work_order.team_id', '=', q.technicianTeamId)
+  if (q.assigneeId) query = query.where('work_order.assignee_id', '=', q.assigneeId)
+  if (q.extension) query = query.where('work_order.requester_extension', '=', q.extension)
+  if (q.overdue !== undefined) query = query.where(q.overdue ? overdueSql : sql<boolean>`NOT ${overdueSql}`)
+  if (q.printed !== undefined) query = query.where('work_order.printed_at', q.printed ? 'is not' : 'is', null)
+  if (q.from) query = query.where('work_order.created_at', '>=', new Date(q.from))
+  if (q.to) query = query.where('work_order.created_at', '<', new Date(q.to))
+  // newest first; the cursor is the last id of the previous page
+  if (q.cursor) query = query.where('work_order.id', '<', q.cursor)
+  const rows = await query.orderBy('work_order.id', 'desc').limit(limit + 1).execute()
+  const items = rows.slice(0, limit).map(toWorkOrder)
+  return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null }
+}
+
+export async function timeline(db: Kysely<DB> | Transaction<DB>, workOrderId: number) {
+  const rows = await db.selectFrom('work_order_event').selectAll().where('work_order_id', '=', workOrderId).orderBy('id').execute()
+  return rows.map((e) => ({
+    id: e.id, at: e.at.toISOString(), kind: e.kind, actor: e.actor_name, fromStatus: e.from_status, toStatus: e.to_status, note: e.note, callId: e.call_id,
+  }))
+}
+
+export function lockWorkOrder(trx: Transaction<DB>, id: number) {
+  return trx.selectFrom('work_order').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+}
+
+export interface EventInput {
+  workOrderId: number
+  kind: string
+  actorUserId?: number | null
+  actorName?: string | null
+  fromStatus?: string | null
+  toStatus?: string | null
+  note?: string | null
+  callId?: string | null
+  data?: unknown
+}
+
+export function addEvents(trx: Transaction<DB> | Kysely<DB>, events: EventInput[]) {
+  return trx.insertInto('work_order_event').values(events.map((e) => ({
+    work_order_id: e.workOrderId, kind: e.kind, actor_user_id: e.actorUserId ?? null, actor_name: e.actorName ?? null,
+    from_status: e.fromStatus ?? null, to_status: e.toStatus ?? null, note: e.note ?? null, call_id: e.callId ?? null,
+    data: e.data === undefined ? null : JSON.stringify(e.data),
+  }))).execute()
+}
+
+/** The people to tell about an order: its assignee's account, the team's leads, the managers. */
+export function recipients(db: Kysely<DB> | Transaction<DB>, order: { team_id: number; assignee_id: number | null }, who: ('assignee' | 'team_lead' | 'manager')[]) {
+  return db.selectFrom('app_user').select(['id', 'role']).where('active', '=', true).where((eb: ExpressionBuilder<DB, 'app_user'>) => {
+    const ors = []
+    if (who.includes('assignee') && order.assignee_id) ors.push(eb('staff_id', '=', order.assignee_id))
+    if (who.includes('team_lead')) ors.push(eb.and([eb('role', '=', 'team_lead'), eb('team_id', '=', order.team_id)]))
+    if (who.includes('manager')) ors.push(eb('role', '=', 'manager'))
+    return ors.length ? eb.or(ors) : eb.val(false)
+  }).execute()
+}

@@ -1,0 +1,54 @@
+import { Type } from 'typebox'
+import type { App } from '../http/types.ts'
+import { errors } from '../http/types.ts'
+import { badRequest, forbidden, notFound } from '../http/errors.ts'
+import type { Services } from '../services.ts'
+import { Chase, CreateWorkOrder, ListQuery, Rating, Transition, WorkOrder, WorkOrderWithTimeline } from './workorders.schemas.ts'
+import { findWorkOrder, listWorkOrders, timeline } from './workorders.queries.ts'
+import { actorOf, chase, createWorkOrder, rate, transition } from './workorders.service.ts'
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 9007199254740991 }) })
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) })
+
+export async function workOrderRoutes(app: App, { db, config }: Services) {
+  app.post('/api/work-orders', {
+    schema: { body: CreateWorkOrder, headers: IdempotencyHeaders, response: { 200: WorkOrder, 201: WorkOrder, ...errors } },
+  }, async (request, reply) => {
+    const { order, replayed } = await createWorkOrder(db, request.body, actorOf(request.user!), {
+      timeZone: config.timeZone, idempotencyKey: request.headers['idempotency-key'],
+    })
+    // a retry gets the first answer again: same order, same status code
+    if (replayed) reply.header('idempotent-replayed', 'true')
+    return reply.status(201).send(order)
+  })
+
+  app.get('/api/work-orders', {
+    schema: { querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(WorkOrder), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }), ...errors } },
+  }, async (request) => {
+    const user = request.user!
+    if (request.query.from && request.query.to && request.query.from > request.query.to) throw badRequest('to', 'to is before from')
+    return listWorkOrders(db, { ...request.query, technicianTeamId: user.role === 'technician' ? user.teamId : null })
+  })
+
+  app.get('/api/work-orders/:id', {
+    schema: { params: IdParams, response: { 200: WorkOrderWithTimeline, ...errors } },
+  }, async (request) => {
+    const order = await findWorkOrder(db, request.params.id)
+    if (!order) throw notFound(`work order ${request.params.id}`)
+    const user = request.user!
+    if (user.role === 'technician' && order.team.id !== user.teamId && order.assignee?.id !== user.staffId) throw forbidden('this order is not for your team')
+    return { ...order, timeline: await timeline(db, order.id) }
+  })
+
+  app.post('/api/work-orders/:id/transitions', {
+    schema: { params: IdParams, body: Transition, response: { 200: WorkOrder, ...errors } },
+  }, async (request) => transition(db, request.params.id, request.body, actorOf(request.user!)))
+
+  app.post('/api/work-orders/:id/chases', {
+    schema: { params: IdParams, body: Type.Optional(Chase), response: { 201: WorkOrder, ...errors } },
+  }, async (request, reply) => reply.status(201).send(await chase(db, request.params.id, request.body ?? {}, actorOf(request.user!))))
+
+  app.post('/api/work-orders/:id/rating', {
+    schema: { params: IdParams, body: Rating, response: { 200: WorkOrder, ...errors } },
+  }, async (request) => rate(db, request.params.id, request.body, actorOf(request.user!)))
+}

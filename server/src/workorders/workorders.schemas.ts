@@ -1,0 +1,78 @@
+import { Type, type Static } from 'typebox'
+import { IsoDate, Nullable, StringEnum } from '../http/types.ts'
+import { ACTIONS } from './lifecycle.ts'
+
+export const URGENCIES = ['routine', 'urgent', 'critical'] as const
+export const STATUSES = ['new', 'dispatched', 'accepted', 'arrived', 'on_hold', 'completed', 'closed', 'cancelled'] as const
+
+const Text = (max: number) => Type.String({ maxLength: max })
+const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+
+export const CreateWorkOrder = Type.Object({
+  itemId: Id,
+  locationId: Id,
+  description: Type.Optional(Text(2000)),
+  urgency: StringEnum(URGENCIES),
+  requester: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    phone: Type.Optional(Nullable(Type.String({ maxLength: 30, pattern: '^[0-9+\\-() ]*$' }))),
+    extension: Type.Optional(Nullable(Type.String({ maxLength: 20, pattern: '^[0-9*#]*$' }))),
+  }, { additionalProperties: false }),
+  requestedAt: Type.Optional(Nullable(IsoDate)),
+  tools: Type.Optional(Type.Array(Text(50), { maxItems: 20 })),
+  source: Type.Optional(StringEnum(['phone', 'walk_in', 'web'])),
+  callId: Type.Optional(Nullable(Text(100))),
+}, { additionalProperties: false })
+export type CreateWorkOrder = Static<typeof CreateWorkOrder>
+
+export const Transition = Type.Object({
+  action: StringEnum(ACTIONS),
+  version: Type.Integer({ minimum: 1 }),
+  reason: Type.Optional(Text(500)),
+  assigneeId: Type.Optional(Id),
+  note: Type.Optional(Text(2000)),
+}, { additionalProperties: false })
+export type Transition = Static<typeof Transition>
+
+export const Chase = Type.Object({ note: Type.Optional(Text(500)), callId: Type.Optional(Nullable(Text(100))) }, { additionalProperties: false })
+export const Rating = Type.Object({ score: Type.Integer({ minimum: 1, maximum: 5 }), comment: Type.Optional(Text(1000)) }, { additionalProperties: false })
+
+export const ListQuery = Type.Object({
+  status: Type.Optional(Type.String({ pattern: '^(open|[a-z_]+)(,[a-z_]+)*$', maxLength: 200 })),
+  teamId: Type.Optional(Id),
+  assigneeId: Type.Optional(Id),
+  overdue: Type.Optional(Type.Boolean()),
+  printed: Type.Optional(Type.Boolean()),
+  extension: Type.Optional(Type.String({ maxLength: 20 })),
+  from: Type.Optional(IsoDate),
+  to: Type.Optional(IsoDate),
+  cursor: Type.Optional(Id),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+}, { additionalProperties: false })
+export type ListQuery = Static<typeof ListQuery>
+
+const Ref = Type.Object({ id: Type.Integer(), name: Type.String(), nameEn: Nullable(Type.String()) })
+
+export const WorkOrder = Type.Object({
+  id: Type.Integer(), number: Type.String(), status: Type.String(), version: Type.Integer(),
+  urgency: Type.String(), source: Type.String(), description: Type.String(), booked: Type.Boolean(),
+  item: Ref, category: Ref, location: Type.Object({ id: Type.Integer(), fullName: Type.String(), buildingId: Nullable(Type.Integer()) }),
+  requester: Type.Object({ name: Type.String(), phone: Nullable(Type.String()), extension: Nullable(Type.String()) }),
+  requestedAt: Type.String(), tools: Type.Array(Type.String()), callId: Nullable(Type.String()),
+  team: Ref, servicePoint: Nullable(Ref), assignee: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
+  routing: Type.Object({ ruleId: Nullable(Type.Integer()), reason: Type.String() }),
+  createdAt: Type.String(), dispatchedAt: Nullable(Type.String()), acceptedAt: Nullable(Type.String()), arrivedAt: Nullable(Type.String()),
+  completedAt: Nullable(Type.String()), closedAt: Nullable(Type.String()), cancelledAt: Nullable(Type.String()),
+  responseDueAt: Type.String(), dueAt: Type.String(), overdue: Type.Boolean(),
+  chaseCount: Type.Integer(), reworkCount: Type.Integer(), escalationLevel: Type.Integer(),
+  holdReason: Nullable(Type.String()), cancelReason: Nullable(Type.String()), completionNote: Nullable(Type.String()),
+  rating: Nullable(Type.Object({ score: Type.Integer(), comment: Nullable(Type.String()), ratedAt: Type.String() })),
+  printedAt: Nullable(Type.String()),
+})
+export type WorkOrder = Static<typeof WorkOrder>
+
+export const TimelineEntry = Type.Object({
+  id: Type.Integer(), at: Type.String(), kind: Type.String(), actor: Nullable(Type.String()),
+  fromStatus: Nullable(Type.String()), toStatus: Nullable(Type.String()), note: Nullable(Type.String()), callId: Nullable(Type.String()),
+})
+export const WorkOrderWithTimeline = Type.Object({ ...WorkOrder.properties, timeline: Type.Array(TimelineEntry) })
