@@ -2,7 +2,7 @@
 // (on duty in that team, fewest open orders, then longest idle). Both answers say why.
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from '../db/types.ts'
-import { OPEN_FOR_ASSIGNEE } from '../workorders/lifecycle.ts'
+import { OPEN } from '../workorders/lifecycle.ts'
 
 export interface RoutingInput {
   itemId: number
@@ -56,7 +56,7 @@ export async function routeOrder(db: Kysely<DB> | Transaction<DB>, input: Routin
 export interface AssigneeDecision { staffId: number | null; reason: string }
 
 export async function pickAssignee(db: Kysely<DB> | Transaction<DB>, teamId: number): Promise<AssigneeDecision> {
-  const openCount = sql<number>`(SELECT count(*)::int FROM work_order w WHERE w.assignee_id = staff.id AND w.status IN (${sql.join(OPEN_FOR_ASSIGNEE)}))`
+  const openCount = sql<number>`(SELECT count(*)::int FROM work_order w WHERE w.assignee_id = staff.id AND w.status IN (${sql.join(OPEN)}))`
   const person = await db.selectFrom('staff')
     .select(['id', 'name', openCount.as('open_orders')])
     .where('team_id', '=', teamId).where('on_duty', '=', true).where('active', '=', true)

@@ -7,6 +7,7 @@ import type { EscalationLevel } from '../config.ts'
 import { publish } from '../live/events.ts'
 import { addEvents } from '../workorders/workorders.queries.ts'
 import { notify, orderEventData } from '../workorders/workorders.service.ts'
+import { OPEN } from '../workorders/lifecycle.ts'
 
 const BATCH = 100
 
@@ -17,7 +18,7 @@ export async function escalateOverdue(db: Kysely<DB>, levels: EscalationLevel[],
   return db.transaction().execute(async (trx) => {
     // overdue since: the response deadline while nobody has arrived, else the completion deadline
     const claimed = await trx.selectFrom('work_order').selectAll()
-      .where('status', 'in', ['new', 'dispatched', 'accepted', 'arrived', 'on_hold'])
+      .where('status', 'in', OPEN)
       .where('escalation_level', '<', levels.length)
       .where(sql<boolean>`LEAST(CASE WHEN arrived_at IS NULL THEN response_due_at END, due_at)
         + make_interval(mins => (${sql.val(offsets)}::int[])[escalation_level + 1]) <= ${now}`)

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import type { App } from '../http/types.ts'
 import { errors, Nullable } from '../http/types.ts'
 import type { Services } from '../services.ts'
-import { OPEN_FOR_ASSIGNEE } from '../workorders/lifecycle.ts'
+import { OPEN } from '../workorders/lifecycle.ts'
 
 export async function teamRoutes(app: App, { db }: Services) {
   app.get('/api/teams', {
@@ -47,7 +47,7 @@ export async function teamRoutes(app: App, { db }: Services) {
   }, async (request) => {
     let query = db.selectFrom('staff')
       .select(['id', 'team_id', 'name', 'skills', 'on_duty',
-        sql<number>`(SELECT count(*)::int FROM work_order w WHERE w.assignee_id = staff.id AND w.status IN (${sql.join(OPEN_FOR_ASSIGNEE)}))`.as('open_orders')])
+        sql<number>`(SELECT count(*)::int FROM work_order w WHERE w.assignee_id = staff.id AND w.status IN (${sql.join(OPEN)}))`.as('open_orders')])
       .where('active', '=', true)
     if (request.query.teamId) query = query.where('team_id', '=', request.query.teamId)
     const rows = await query.orderBy('team_id').orderBy('id').execute()

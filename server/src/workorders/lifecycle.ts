@@ -6,9 +6,8 @@ import type { Role, WorkOrderStatus } from '../db/types.ts'
 export const ACTIONS = ['dispatch', 'accept', 'arrive', 'complete', 'close', 'hold', 'resume', 'cancel', 'reassign', 'reopen'] as const
 export type Action = (typeof ACTIONS)[number]
 
-const OPEN: WorkOrderStatus[] = ['new', 'dispatched', 'accepted', 'arrived', 'on_hold']
-/** States in which an order still waits on somebody: it counts toward that person's load. */
-export const OPEN_FOR_ASSIGNEE: WorkOrderStatus[] = ['new', 'dispatched', 'accepted', 'arrived', 'on_hold']
+/** Open: somebody still has to act. Counts toward a person's load, can be chased, can go overdue. */
+export const OPEN: WorkOrderStatus[] = ['new', 'dispatched', 'accepted', 'arrived', 'on_hold']
 /** States in which a chase makes sense (the requester is still waiting). */
 export const CHASEABLE: WorkOrderStatus[] = OPEN
 

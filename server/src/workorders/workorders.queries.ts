@@ -2,9 +2,10 @@
 import { sql, type Kysely, type Transaction, type ExpressionBuilder } from 'kysely'
 import type { DB } from '../db/types.ts'
 import type { ListQuery, WorkOrder } from './workorders.schemas.ts'
+import { OPEN } from './lifecycle.ts'
 
 /** Overdue, as every screen and KPI means it: not there by the response deadline, or not done by the due time. */
-export const overdueSql = sql<boolean>`(work_order.status IN ('new','dispatched','accepted','arrived','on_hold') AND (
+export const overdueSql = sql<boolean>`(work_order.status IN (${sql.join(OPEN)}) AND (
   (work_order.arrived_at IS NULL AND work_order.response_due_at < now()) OR work_order.due_at < now()))`
 
 function orderView(db: Kysely<DB> | Transaction<DB>) {
@@ -67,7 +68,7 @@ export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technician
   const limit = q.limit ?? 100
   let query = orderView(db)
   if (q.status) {
-    const wanted = q.status.split(',').flatMap((s) => (s === 'open' ? ['new', 'dispatched', 'accepted', 'arrived', 'on_hold'] : [s]))
+    const wanted = q.status.split(',').flatMap((s) => (s === 'open' ? OPEN : [s]))
     query = query.where('work_order.status', 'in', wanted as never)
   }
   if (q.teamId) query = query.where('work_order.team_id', '=', q.teamId)
