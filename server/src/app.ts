@@ -2,6 +2,7 @@
 // listens; main.ts listens. Tests build apps on their own databases with this.
 import Fastify from 'fastify'
 import cookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
 import websocket from '@fastify/websocket'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -12,7 +13,7 @@ import type { Config } from './config.ts'
 import { ping, type Database } from './db/db.ts'
 import type { App } from './http/types.ts'
 import type { Services } from './services.ts'
-import { installErrorHandling } from './http/errors.ts'
+import { HttpError, installErrorHandling } from './http/errors.ts'
 import { installAccessControl } from './accounts/sessions.ts'
 import { LiveHub, liveRoutes } from './live/live.routes.ts'
 import { accountRoutes } from './accounts/accounts.routes.ts'
@@ -25,6 +26,7 @@ import { jobSheetRoutes } from './jobsheets/jobsheets.routes.ts'
 import { importRoutes } from './imports/imports.routes.ts'
 import { routingRuleRoutes } from './admin/routing-rules.routes.ts'
 import { adminRoutes } from './admin/admin.routes.ts'
+import { auditRoutes } from './audit/audit.ts'
 import { startEscalationTimer } from './escalation/escalation.ts'
 
 const Health = Type.Object({ status: Type.String(), db: Type.String(), pbx: Type.String(), version: Type.String() })
@@ -41,13 +43,35 @@ export async function buildApp(config: Config, database: Database, options: Buil
 
   const live = new LiveHub()
   let pbxStatus = 'none'
-  const services: Services = { config, database, db: database.db, live, pbxStatus: () => pbxStatus }
+  const services: Services = { config, database, db: database.db, live, pbxStatus: () => pbxStatus, routes: [] }
   const unlisten = await database.listen((payload) => live.deliver(payload))
 
   installErrorHandling(app)
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        // SvelteKit's static build boots with one inline script; everything else is same-origin
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'media-src': ["'self'", 'blob:'],
+        'connect-src': ["'self'", 'ws:', 'wss:'],
+        'upgrade-insecure-requests': null,
+      },
+    },
+    // the job sheet PDF opens in the browser's own viewer in a new tab
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  })
   await app.register(cookie)
+  // a state-changing request from another site's page is refused even if a cookie rode along
+  app.addHook('onRequest', async (request) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return
+    const origin = request.headers.origin
+    if (!origin) return
+    const allowed = new Set([new URL(config.publicUrl).origin, `http://${request.headers.host}`, `https://${request.headers.host}`])
+    if (!allowed.has(origin)) throw new HttpError(403, 'bad_origin', `requests from ${origin} are not accepted`)
+  })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
-  installAccessControl(app, database.db)
+  installAccessControl(app, database.db, services.routes)
 
   app.get('/api/health', {
     schema: { response: { '2xx': Health, 503: Health } },
@@ -57,7 +81,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
     return { status: dbUp ? 'ok' : 'degraded', db: database.kind, pbx: pbxStatus, version: '0.1.0' }
   })
 
-  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, liveRoutes]) {
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, auditRoutes, liveRoutes]) {
     await routes(app, services)
   }
 

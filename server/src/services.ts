@@ -11,4 +11,6 @@ export interface Services {
   db: Kysely<DB>
   live: LiveHub
   pbxStatus: () => string
+  /** every guarded route as 'METHOD /url', for the permission walk */
+  routes: string[]
 }

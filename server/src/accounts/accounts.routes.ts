@@ -3,6 +3,8 @@ import type { App } from '../http/types.ts'
 import { errors, Nullable } from '../http/types.ts'
 import type { Services } from '../services.ts'
 import { logIn, logOut, SESSION_COOKIE } from './sessions.ts'
+import { createThrottle } from './throttle.ts'
+import { HttpError } from '../http/errors.ts'
 
 const User = Type.Object({
   id: Type.Integer(), username: Type.String(), displayName: Type.String(),
@@ -10,12 +12,14 @@ const User = Type.Object({
 })
 
 export async function accountRoutes(app: App, { db, config }: Services) {
+  const allowAttempt = createThrottle()
   app.post('/api/session', {
     schema: {
       body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 100 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
       response: { 200: Type.Object({ user: User }), ...errors },
     },
   }, async (request, reply) => {
+    if (!allowAttempt(`${request.ip} ${request.body.username}`)) throw new HttpError(429, 'too_many_attempts', 'too many sign-in attempts from this address; wait a minute', 'password')
     const { token, expiresAt, user } = await logIn(db, request.body.username, request.body.password, config.sessionHours)
     reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', expires: expiresAt, secure: config.publicUrl.startsWith('https:') })
     return { user }

@@ -40,6 +40,7 @@ export const PERMISSIONS: Record<string, Access> = {
   'GET /api/users': ['admin'],
   'POST /api/users': ['admin'],
   'PATCH /api/users/:id': ['admin'],
+  'GET /api/audit': ['admin'],
   'GET /ws': 'signed_in',
 }
 

@@ -70,15 +70,15 @@ export async function logOut(db: Kysely<DB>, token: string) {
 }
 
 /** Loads the session for every request and enforces the permission table before any handler. */
-export function installAccessControl(app: FastifyInstance, db: Kysely<DB>) {
+export function installAccessControl(app: FastifyInstance, db: Kysely<DB>, registered: string[]) {
   app.decorateRequest('user', null)
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     const guarded = route.url.startsWith('/api/') || route.url === '/ws'
     for (const method of methods) {
-      if (guarded && method !== 'HEAD' && !accessFor(method, route.url)) {
-        throw new Error(`route ${method} ${route.url} has no entry in accounts/permissions.ts`)
-      }
+      if (!guarded || method === 'HEAD') continue
+      if (!accessFor(method, route.url)) throw new Error(`route ${method} ${route.url} has no entry in accounts/permissions.ts`)
+      registered.push(`${method} ${route.url}`)
     }
   })
   app.addHook('onRequest', async (request: FastifyRequest) => {

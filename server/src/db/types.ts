@@ -151,7 +151,19 @@ export interface NotificationTable {
   read_at: Timestamp | null
 }
 
+export interface AuditLogTable {
+  id: Generated<number>
+  at: CreatedAt
+  user_id: number | null
+  username: string | null
+  action: string
+  subject: string
+  detail: Json | null
+  ip: string | null
+}
+
 export interface DB {
+  audit_log: AuditLogTable
   location: LocationTable
   extension: ExtensionTable
   team: TeamTable

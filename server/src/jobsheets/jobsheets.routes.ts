@@ -7,6 +7,7 @@ import type { Services } from '../services.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import { findWorkOrders, addEvents } from '../workorders/workorders.queries.ts'
 import type { WorkOrder } from '../workorders/workorders.schemas.ts'
+import { forViewer } from '../accounts/privacy.ts'
 import type { JobSheet } from './render.ts'
 
 const PrintOptions = {
@@ -51,7 +52,7 @@ export async function jobSheetRoutes(app: App, { db, config }: Services) {
     const lang = query.lang ?? 'zh'
     // pdfmake and the CJK font load on the first print, not at start-up
     const { renderJobSheets } = await import('./render.ts')
-    const pdf = await renderJobSheets(orders.map((o) => toJobSheet(o, config.hospitalName, config.publicUrl, lang)), { paper: query.paper ?? 'A5', locale: lang, timeZone: config.timeZone })
+    const pdf = await renderJobSheets(orders.map((o) => toJobSheet(forViewer(o, user.role), config.hospitalName, config.publicUrl, lang)), { paper: query.paper ?? 'A5', locale: lang, timeZone: config.timeZone })
     reply.header('content-type', 'application/pdf')
     reply.header('content-disposition', `inline; filename="${filename}"`)
     return reply.send(pdf)

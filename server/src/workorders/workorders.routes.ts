@@ -6,6 +6,8 @@ import type { Services } from '../services.ts'
 import { Chase, CreateWorkOrder, ListQuery, Rating, Transition, WorkOrder, WorkOrderWithTimeline } from './workorders.schemas.ts'
 import { findWorkOrder, listWorkOrders, timeline } from './workorders.queries.ts'
 import { actorOf, chase, createWorkOrder, rate, transition } from './workorders.service.ts'
+import { forViewer, seesPhones } from '../accounts/privacy.ts'
+import { audit } from '../audit/audit.ts'
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 9007199254740991 }) })
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) })
@@ -19,7 +21,7 @@ export async function workOrderRoutes(app: App, { db, config }: Services) {
     })
     // a retry gets the first answer again: same order, same status code
     if (replayed) reply.header('idempotent-replayed', 'true')
-    return reply.status(201).send(order)
+    return reply.status(201).send(forViewer(order, request.user!.role))
   })
 
   app.get('/api/work-orders', {
@@ -27,7 +29,8 @@ export async function workOrderRoutes(app: App, { db, config }: Services) {
   }, async (request) => {
     const user = request.user!
     if (request.query.from && request.query.to && request.query.from > request.query.to) throw badRequest('to', 'to is before from')
-    return listWorkOrders(db, { ...request.query, technicianTeamId: user.role === 'technician' ? user.teamId : null })
+    const page = await listWorkOrders(db, { ...request.query, technicianTeamId: user.role === 'technician' ? user.teamId : null })
+    return { ...page, items: page.items.map((o) => forViewer(o, user.role)) }
   })
 
   app.get('/api/work-orders/:id', {
@@ -37,18 +40,20 @@ export async function workOrderRoutes(app: App, { db, config }: Services) {
     if (!order) throw notFound(`work order ${request.params.id}`)
     const user = request.user!
     if (user.role === 'technician' && order.team.id !== user.teamId && order.assignee?.id !== user.staffId) throw forbidden('this order is not for your team')
-    return { ...order, timeline: await timeline(db, order.id) }
+    // opening one order with the requester's full phone number is a look at a person's details
+    if (seesPhones(user.role) && order.requester.phone) await audit(db, request, 'view_requester', `work_order:${order.id}`, { number: order.number })
+    return { ...forViewer(order, user.role), timeline: await timeline(db, order.id) }
   })
 
   app.post('/api/work-orders/:id/transitions', {
     schema: { params: IdParams, body: Transition, response: { 200: WorkOrder, ...errors } },
-  }, async (request) => transition(db, request.params.id, request.body, actorOf(request.user!)))
+  }, async (request) => forViewer(await transition(db, request.params.id, request.body, actorOf(request.user!)), request.user!.role))
 
   app.post('/api/work-orders/:id/chases', {
     schema: { params: IdParams, body: Type.Optional(Chase), response: { 201: WorkOrder, ...errors } },
-  }, async (request, reply) => reply.status(201).send(await chase(db, request.params.id, request.body ?? {}, actorOf(request.user!))))
+  }, async (request, reply) => reply.status(201).send(forViewer(await chase(db, request.params.id, request.body ?? {}, actorOf(request.user!)), request.user!.role)))
 
   app.post('/api/work-orders/:id/rating', {
     schema: { params: IdParams, body: Rating, response: { 200: WorkOrder, ...errors } },
-  }, async (request) => rate(db, request.params.id, request.body, actorOf(request.user!)))
+  }, async (request) => forViewer(await rate(db, request.params.id, request.body, actorOf(request.user!)), request.user!.role))
 }
