@@ -13,7 +13,7 @@ import type { Config } from './config.ts'
 import { ping, type Database } from './db/db.ts'
 import type { App } from './http/types.ts'
 import type { Services } from './services.ts'
-import { HttpError, installErrorHandling } from './http/errors.ts'
+import { HttpError, installErrorHandling, installJsonParser } from './http/errors.ts'
 import { installAccessControl } from './accounts/sessions.ts'
 import { LiveHub, liveRoutes } from './live/live.routes.ts'
 import { accountRoutes } from './accounts/accounts.routes.ts'
@@ -47,6 +47,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
   const unlisten = await database.listen((payload) => live.deliver(payload))
 
   installErrorHandling(app)
+  installJsonParser(app)
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

@@ -31,6 +31,25 @@ function fieldOf(issue: AjvIssue, context: string | undefined): string {
 // PostgreSQL errors that can only come from input we let through (a value out of a column's range)
 const INPUT_SQLSTATES: Record<string, number> = { '22001': 400, '22003': 400, '22007': 400, '22008': 400, '22P02': 400, '23503': 400 }
 
+/**
+ * JSON bodies, parsed once: PostgreSQL cannot store a NUL character in text, so a string holding
+ * one is refused here as a 400 naming its field instead of failing deep inside a query.
+ */
+export function installJsonParser(app: FastifyInstance) {
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(new HttpError(400, 'bad_request', 'the body is empty', 'body'))
+    try {
+      done(null, JSON.parse(body as string, (key, value) => {
+        if (typeof value === 'string' && value.includes('\u0000')) throw new HttpError(400, 'bad_request', `${key || 'body'} contains a NUL character`, key || 'body')
+        return value
+      }))
+    } catch (err) {
+      done(err instanceof HttpError ? err : new HttpError(400, 'bad_json', `the body is not valid JSON: ${(err as Error).message}`, 'body'))
+    }
+  })
+}
+
 export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError & { validation?: AjvIssue[]; validationContext?: string; code?: string }, request, reply) => {
     if (err instanceof HttpError) {

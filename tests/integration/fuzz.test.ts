@@ -1,0 +1,106 @@
+// Hostile input on every route that takes a body or a query: wrong types, missing and extra
+// fields, huge strings, deep nesting, invalid UTF-8, SQL and HTML payloads, impossible dates,
+// out-of-range enums and numbers, oversized bodies. Always a 4xx JSON error (naming the field
+// where the body or query was at fault), never a 5xx, the server healthy after, and nothing
+// written by a rejected request. Prints `requests N, 5xx 0`.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { sql } from 'kysely'
+import { startTestApp, type TestApp } from '../helpers/app.ts'
+
+let t: TestApp
+let cookie: string
+test.before(async () => { t = await startTestApp(); cookie = await t.login('admin') })
+test.after(async () => { await t.close() })
+
+const HOSTILE: unknown[] = [
+  null, true, -1, 0, 2 ** 63, 1.5, 'x'.repeat(100_000), '', [], {}, [[[[[]]]]], { $gt: '' },
+  "1; DROP TABLE work_order; --", "' OR '1'='1", '<img src=x onerror=alert(1)>', '2026-02-30T25:61:00Z', 'NaN', '\u0000', '😀'.repeat(3000),
+]
+
+// one plausible body per route, so each field can be broken on its own
+const SAMPLES: Record<string, Record<string, unknown>> = {
+  'POST /api/session': { username: 'admin', password: 'demo' },
+  'POST /api/work-orders': { itemId: 1, locationId: 10, urgency: 'routine', description: 'x', requester: { name: 'a', phone: '1', extension: '1' }, requestedAt: '2026-01-01T00:00:00Z' },
+  'POST /api/work-orders/:id/transitions': { action: 'accept', version: 99, reason: 'r', assigneeId: 1, note: 'n' },
+  'POST /api/work-orders/:id/chases': { note: 'n', callId: 'c' },
+  'POST /api/work-orders/:id/rating': { score: 3, comment: 'c' },
+  'POST /api/job-sheets/printed': { ids: [999999] },
+  'POST /api/routing-rules': { position: 1, name: 'n', categoryId: null, itemId: null, campusId: null, buildingId: null, zone: null, timeFrom: null, timeTo: null, teamId: 999999, servicePointId: null, active: true },
+  'PUT /api/routing-rules/:id': { position: 1, name: 'n', categoryId: null, itemId: null, campusId: null, buildingId: null, zone: null, timeFrom: null, timeTo: null, teamId: 1, servicePointId: null, active: true, version: 999 },
+  'POST /api/routing-rules/test': { itemId: 1, locationId: 1, at: '2026-01-01T00:00:00Z' },
+  'PUT /api/items/:id': { name: 'n', nameEn: 'n', responseMinutes: { routine: 1, urgent: 1, critical: 1 }, completionMinutes: { routine: 1, urgent: 1, critical: 1 }, tools: [], script: '', defaultTeamId: null, active: true },
+  'POST /api/extensions': { number: '2101', locationId: 1, label: 'x' },
+  'PATCH /api/staff/:id': { onDuty: true },
+  'POST /api/users': { username: 'admin', displayName: 'x', role: 'operator', password: 'longenough' },
+  'PATCH /api/users/:id': { role: 'admin' },
+}
+const QUERIES = ['status=%27%20OR%201=1', 'teamId=abc', 'teamId=99999999999999999999', 'from=2026-13-45', 'from=2026-03-01&to=2026-02-01', 'limit=-5', 'cursor=1e400', 'overdue=maybe', 'ids=1,2,x', 'paper=B5', 'extra=1', 'q=' + 'x'.repeat(5000)]
+
+async function snapshot() {
+  const { rows } = await sql<Record<string, number>>`SELECT
+    (SELECT count(*)::int FROM work_order) AS orders, (SELECT coalesce(sum(version), 0)::int FROM work_order) AS order_versions,
+    (SELECT count(*)::int FROM work_order_event) AS events, (SELECT count(*)::int FROM routing_rule) AS rules,
+    (SELECT coalesce(sum(version), 0)::int FROM routing_rule) AS rule_versions, (SELECT count(*)::int FROM app_user) AS users,
+    (SELECT count(*)::int FROM extension) AS extensions, (SELECT count(*)::int FROM notification) AS notifications,
+    (SELECT md5(string_agg(row(i.*)::text, ',' ORDER BY id)) FROM item i) AS items,
+    (SELECT md5(string_agg(row(s.id, s.on_duty)::text, ',' ORDER BY id)) FROM staff s) AS staff`.execute(t.db.db)
+  return JSON.stringify(rows[0])
+}
+
+test('no hostile request gets a 5xx, every rejection is JSON naming the field, and nothing is written', async () => {
+  const routes = t.app.services.routes.filter((r) => r !== 'GET /ws')
+  let requests = 0, fiveHundreds = 0
+  const problems: string[] = []
+  const before = await snapshot()
+
+  async function send(method: string, url: string, body: string | Buffer | undefined, contentType = 'application/json') {
+    const res = await t.app.inject({ method: method as 'POST', url, headers: { cookie, ...(body === undefined ? {} : { 'content-type': contentType }) }, ...(body === undefined ? {} : { payload: body }) })
+    requests++
+    const label = `${method} ${url.slice(0, 80)} ${typeof body === 'string' ? body.slice(0, 60) : ''}`
+    if (res.statusCode >= 500) { fiveHundreds++; problems.push(`${res.statusCode} ${label}`); return }
+    if (res.statusCode < 400) { problems.push(`accepted ${res.statusCode} ${label}`); return }
+    let json: any
+    try { json = res.json() } catch { problems.push(`not JSON ${label}`); return }
+    if (typeof json.error !== 'string' || typeof json.message !== 'string') problems.push(`no error/message ${label}`)
+    if ((res.statusCode === 400 || res.statusCode === 422) && typeof json.field !== 'string') problems.push(`400 without field ${label}: ${res.body.slice(0, 120)}`)
+  }
+
+  for (const key of routes) {
+    const [method, route] = key.split(' ') as [string, string]
+    const url = route.replace(':id', '999999').replace(':number', '0000')
+    if (method === 'GET' || method === 'DELETE') {
+      for (const q of QUERIES) await send(method, `${url}?${q}`, undefined)
+      for (const bad of ["1'", '-1', 'abc', '9'.repeat(30)]) if (route.includes(':id')) await send(method, route.replace(':id', encodeURIComponent(bad)), undefined)
+      continue
+    }
+    const sample = SAMPLES[key]
+    if (key === 'POST /api/work-orders/import') {
+      await send(method, url, 'not,a\n"broken', 'text/csv')
+      await send(method, url, '{"itemCode": 1}\n[1,2]\nnull', 'application/x-ndjson')
+      await send(method, url, '{}', 'application/json')
+      continue
+    }
+    assert.ok(sample, `no sample body for ${key}`)
+    // whole-body attacks
+    for (const body of ['', 'null', '[]', '"text"', '{', '{"a":'.repeat(5000), '['.repeat(100_000), JSON.stringify({ ...sample, extra: 1 })]) await send(method, url, body)
+    await send(method, url, Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0xff, 0x22, 0x7d]))
+    await send(method, url, JSON.stringify({ ...sample, pad: 'x'.repeat(2_000_000) }))
+    await send(method, url, JSON.stringify(sample), 'application/xml')
+    // each field broken on its own, and each field missing
+    for (const field of Object.keys(sample)) {
+      const { [field]: _omit, ...without } = sample
+      if (Object.keys(without).length < Object.keys(sample).length && key !== 'PATCH /api/users/:id' && key !== 'POST /api/work-orders/:id/chases') await send(method, url, JSON.stringify(without))
+      for (const value of HOSTILE) await send(method, url, JSON.stringify({ ...sample, [field]: value }))
+    }
+  }
+  const health = await t.app.inject({ method: 'GET', url: '/api/health' })
+  console.log(`  requests ${requests}, 5xx ${fiveHundreds}, accepted ${problems.filter((p) => p.startsWith("accepted")).length}`)
+  assert.is(health.statusCode, 200, 'healthy afterwards')
+  assert.is(fiveHundreds, 0, problems.filter((p) => /^5/.test(p)).slice(0, 10).join('\n'))
+  assert.is(await snapshot(), before, 'the database is unchanged')
+  assert.equal(problems.filter((p) => !p.startsWith('accepted')).slice(0, 15), [])
+  assert.ok(requests > 1500, `only ${requests} requests: routes missing from the walk?`)
+})
+
+test.run()
