@@ -4,7 +4,6 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB, Urgency, WorkOrderRow, WorkOrderStatus } from '../db/types.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
-import { routeOrder, pickAssignee } from '../dispatch/routing.ts'
 import { publish, type LiveEventType } from '../live/events.ts'
 import { addEvents, findWorkOrder, lockWorkOrder, recipients, type EventInput } from './workorders.queries.ts'
 import { CHASEABLE, LIFECYCLE, STAMPS, mayAct, type Action } from './lifecycle.ts'
@@ -37,67 +36,29 @@ export async function notify(trx: Transaction<DB>, order: WorkOrderRow, who: ('a
   for (const u of users) await publish(trx, 'notification', { userId: u.id, kind, message, workOrderId: order.id })
 }
 
-class KeyTaken extends Error {}
-
+/**
+ * Files an order in one database call (sql/0003_intake_functions.sql: route, assign, number,
+ * deadlines, timeline, live event), then reads it back as the API shows it.
+ */
 export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, actor: Actor, opts: { timeZone: string; idempotencyKey?: string }): Promise<{ order: WorkOrder; replayed: boolean }> {
-  if (opts.idempotencyKey && actor.userId) {
-    const earlier = await db.selectFrom('work_order').select('id').where('created_by', '=', actor.userId).where('idempotency_key', '=', opts.idempotencyKey).executeTakeFirst()
-    if (earlier) return { order: (await findWorkOrder(db, earlier.id))!, replayed: true }
+  const payload = JSON.stringify({ ...input, idempotencyKey: opts.idempotencyKey })
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { rows } = await sql<{ id: number; replayed: boolean }>`
+        SELECT * FROM create_work_order(${payload}::jsonb, ${actor.userId}, ${actor.name}, ${opts.timeZone})`.execute(db)
+      const { id, replayed } = rows[0]!
+      return { order: (await findWorkOrder(db, id))!, replayed }
+    } catch (err) {
+      const { code, message } = err as { code?: string; message: string }
+      if (code === '22023') {
+        const [field, ...rest] = message.split(': ')
+        throw new HttpError(field === 'itemId' && rest.join(': ').startsWith('no routing') ? 422 : 400, field === 'itemId' && rest.join(': ').startsWith('no routing') ? 'unroutable' : 'bad_request', rest.join(': '), field)
+      }
+      // a concurrent retry with the same Idempotency-Key won: ask again and get its order
+      if (code === '40001' && attempt < 3) continue
+      throw err
+    }
   }
-  let created: number
-  try {
-    created = await db.transaction().execute(async (trx) => {
-    const item = await trx.selectFrom('item').selectAll().where('id', '=', input.itemId).where('active', '=', true).executeTakeFirst()
-    if (!item) throw badRequest('itemId', `no catalogue item ${input.itemId}`)
-    const location = await trx.selectFrom('location').selectAll().where('id', '=', input.locationId).where('active', '=', true).executeTakeFirst()
-    if (!location) throw badRequest('locationId', `no location ${input.locationId}`)
-
-    const now = new Date()
-    const requestedAt = input.requestedAt ? new Date(input.requestedAt) : now
-    const booked = requestedAt.getTime() > now.getTime()
-    const start = booked ? requestedAt : now
-    const u = urgencyIndex(input.urgency)
-
-    const route = await routeOrder(trx, {
-      itemId: item.id, categoryId: item.category_id, defaultTeamId: item.default_team_id,
-      campusId: location.campus_id ?? (location.kind === 'campus' ? location.id : null),
-      buildingId: location.building_id ?? (location.kind === 'building' ? location.id : null),
-      zone: location.zone, at: start, timeZone: opts.timeZone,
-    })
-    if (!route) throw new HttpError(422, 'unroutable', `no routing rule or default team for item ${item.id}`, 'itemId')
-    const assignee = await pickAssignee(trx, route.teamId)
-    const number = await nextOrderNumber(trx, opts.timeZone, now)
-
-    const inserted = await trx.insertInto('work_order').values({
-      number, item_id: item.id, category_id: item.category_id, location_id: location.id,
-      description: input.description ?? '', requester_name: input.requester.name,
-      requester_phone: input.requester.phone ?? null, requester_extension: input.requester.extension ?? null,
-      requested_at: requestedAt, booked, urgency: input.urgency, tools: input.tools ?? item.tools,
-      source: input.source ?? 'phone', call_id: input.callId ?? null,
-      team_id: route.teamId, service_point_id: route.servicePointId, assignee_id: assignee.staffId,
-      routing_rule_id: route.ruleId, routing_reason: `${route.reason}; ${assignee.reason}`,
-      status: 'dispatched', created_by: actor.userId, created_at: now, dispatched_at: now,
-      response_due_at: new Date(start.getTime() + minutes(item.response_minutes[u]!)),
-      due_at: new Date(start.getTime() + minutes(item.completion_minutes[u]!)),
-      idempotency_key: opts.idempotencyKey ?? null,
-    })
-      .onConflict((oc) => oc.columns(['created_by', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
-      .returningAll().executeTakeFirst()
-    // the same key committed meanwhile: roll this attempt back (its order number too) and answer with that order
-    if (!inserted) throw new KeyTaken()
-    if (assignee.staffId) await trx.updateTable('staff').set({ idle_since: now }).where('id', '=', assignee.staffId).execute()
-    await addEvents(trx, [
-      { workOrderId: inserted.id, kind: 'created', actorUserId: actor.userId, actorName: actor.name, toStatus: 'new', callId: input.callId ?? null, note: input.description ?? null },
-      { workOrderId: inserted.id, kind: 'dispatched', actorUserId: actor.userId, actorName: actor.name, fromStatus: 'new', toStatus: 'dispatched', note: inserted.routing_reason },
-    ])
-    await publish(trx, 'workorder.created', orderEventData(inserted))
-    return inserted.id
-  })
-  } catch (err) {
-    if (err instanceof KeyTaken) return createWorkOrder(db, input, actor, opts)
-    throw err
-  }
-  return { order: (await findWorkOrder(db, created))!, replayed: false }
 }
 
 /** A technician acts on their own orders (and takes from their team's pool); a team lead on the team's. */

@@ -1,0 +1,218 @@
+// npm run bench — measures the desk against the machine's own limits, each figure beside a
+// baseline measured in the same run, and prints one table. `--smoke` runs for seconds (CI).
+//   DATABASE_URL / TEST_DATABASE_URL: the PostgreSQL server to create the bench databases on
+import os from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import WebSocket, { WebSocketServer } from 'ws'
+import { adminQuery, databaseUrl, fmt, load, percentile, printTable, signIn, startServer, type Row } from './bench/lib.ts'
+
+const smoke = process.argv.includes('--smoke')
+const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const DB = `hotline_bench_${process.pid}`
+const url = databaseUrl(ADMIN_URL, DB)
+const SECONDS = smoke ? 1 : 8
+const WS_CLIENTS = smoke ? 20 : 1000
+const HISTORY = smoke ? 20_000 : 2_000_000
+const SHEETS = smoke ? 10 : 100
+const rows: Row[] = []
+const verdict = (ok: boolean, miss: string) => (ok ? 'met' : `missed: ${miss}`)
+
+console.log(`Hotline 100 bench${smoke ? ' (smoke)' : ''} — ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`)
+await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${DB}`)
+await adminQuery(ADMIN_URL, `CREATE DATABASE ${DB}`)
+const pgVersion = (await adminQuery(ADMIN_URL, 'SHOW server_version')).rows[0].server_version
+console.log(`PostgreSQL ${pgVersion}`)
+
+const server = await startServer({ DATABASE_URL: url, DEMO: '1' }, 3850)
+const cookie = await signIn(server.base, 'operator')
+const json = { 'content-type': 'application/json', cookie }
+const catalogue = await (await fetch(`${server.base}/api/catalogue`, { headers: { cookie } })).json()
+const item = catalogue.categories[0].items[0].id
+const location = (await (await fetch(`${server.base}/api/locations?extension=3512`, { headers: { cookie } })).json()).items[0].id
+const orderBody = JSON.stringify({ itemId: item, locationId: location, urgency: 'routine', requester: { name: '基准测试', phone: '13800000000', extension: '3512' }, description: '空调不制冷' })
+
+// --- bare baselines through pg
+const bare = new pg.Pool({ connectionString: url, max: 32 })
+await bare.query('CREATE TABLE bench_bare (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text NOT NULL, v integer NOT NULL DEFAULT 0)')
+
+// 1. intake
+let rssPeak = 0
+const rssTimer = setInterval(() => { rssPeak = Math.max(rssPeak, server.rssKb()) }, 100)
+for (const c of [8, 32]) {
+  const base = await load(c, SECONDS, async () => { await bare.query('INSERT INTO bench_bare (payload) VALUES ($1) RETURNING id', [orderBody]) })
+  const intake = await load(c, SECONDS, async () => {
+    const res = await fetch(`${server.base}/api/work-orders`, { method: 'POST', headers: json, body: orderBody })
+    if (res.status !== 201) throw new Error(`intake ${res.status}`)
+    await res.arrayBuffer()
+  })
+  const share = intake.perSecond / base.perSecond
+  rows.push({
+    name: `intake, ${c} clients`, figure: `${fmt(intake.perSecond, 0)}/s p50 ${fmt(intake.p50)} ms p99 ${fmt(intake.p99)} ms`,
+    baseline: `bare INSERT ${fmt(base.perSecond, 0)}/s p50 ${fmt(base.p50)} p99 ${fmt(base.p99)}`,
+    target: c === 8 ? '≥ 50% of bare, p99 ≤ 20 ms' : '≥ 50% of bare',
+    verdict: verdict(share >= 0.5 && (c !== 8 || intake.p99 <= 20), `${fmt(share * 100, 0)}% of bare${c === 8 ? `, p99 ${fmt(intake.p99)} ms` : ''}`),
+  })
+}
+clearInterval(rssTimer)
+
+// 2. transitions: accept → arrive → complete on fresh orders
+{
+  const open = (await (await fetch(`${server.base}/api/work-orders?status=dispatched&limit=500`, { headers: { cookie } })).json()).items as { id: number; version: number }[]
+  const steps = ['accept', 'arrive', 'complete']
+  const state = open.map((o) => ({ id: o.id, version: o.version, step: 0 }))
+  let cursor = 0
+  const moves = await load(8, SECONDS, async () => {
+    const o = state[cursor++ % state.length]!
+    if (o.step >= steps.length) return
+    const res = await fetch(`${server.base}/api/work-orders/${o.id}/transitions`, { method: 'POST', headers: json, body: JSON.stringify({ action: steps[o.step], version: o.version }) })
+    if (res.status !== 200) throw new Error(`transition ${res.status} ${await res.text()}`)
+    const body = await res.json()
+    o.version = body.version
+    o.step++
+  }, state.length * steps.length)
+  const ids = (await bare.query('SELECT id FROM bench_bare LIMIT 500')).rows.map((r) => r.id)
+  const base = await load(8, SECONDS, async () => { await bare.query('UPDATE bench_bare SET v = v + 1 WHERE id = $1 RETURNING v', [ids[Math.floor(Math.random() * ids.length)]]) }, moves.count * 4)
+  rows.push({
+    name: 'transitions, 8 clients', figure: `${fmt(moves.perSecond, 0)}/s p50 ${fmt(moves.p50)} ms p99 ${fmt(moves.p99)} ms`,
+    baseline: `bare UPDATE ${fmt(base.perSecond, 0)}/s p50 ${fmt(base.p50)} p99 ${fmt(base.p99)}`, target: '≥ 50% of bare',
+    verdict: verdict(moves.perSecond >= base.perSecond / 2, `${fmt((moves.perSecond / base.perSecond) * 100, 0)}% of bare`),
+  })
+}
+
+// 3. live fan-out to WS_CLIENTS sockets: request start → last client has the change
+{
+  const board = await signIn(server.base, 'manager')
+  const sockets: WebSocket[] = []
+  const received = new Map<number, number[]>()
+  for (let i = 0; i < WS_CLIENTS; i++) {
+    const s = new WebSocket(`${server.base.replace('http', 'ws')}/ws`, { headers: { cookie: board } })
+    s.on('message', (raw) => {
+      const m = JSON.parse(String(raw))
+      if (m.type === 'workorder.chased') received.get(m.data.chaseCount)?.push(performance.now())
+    })
+    await new Promise((r) => s.once('open', r))
+    sockets.push(s)
+  }
+  const target = (await (await fetch(`${server.base}/api/work-orders?status=dispatched&limit=1`, { headers: { cookie } })).json()).items[0]
+  const lat: number[] = []
+  for (let k = 1; k <= (smoke ? 5 : 30); k++) {
+    received.set(k, [])
+    const t0 = performance.now()
+    await fetch(`${server.base}/api/work-orders/${target.id}/chases`, { method: 'POST', headers: json, body: '{}' })
+    while (received.get(k)!.length < WS_CLIENTS && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 1))
+    lat.push(Math.max(...received.get(k)!) - t0)
+  }
+  for (const s of sockets) s.terminate()
+  // the same message size broadcast by a bare ws server in this process
+  const wss = new WebSocketServer({ port: 3851 })
+  const bareClients: WebSocket[] = []
+  let got = 0
+  for (let i = 0; i < WS_CLIENTS; i++) {
+    const s = new WebSocket('ws://127.0.0.1:3851')
+    s.on('message', () => { got++ })
+    await new Promise((r) => s.once('open', r))
+    bareClients.push(s)
+  }
+  const message = JSON.stringify({ type: 'workorder.chased', data: { id: 1, number: 'WO-20261123-0001', status: 'dispatched', version: 9, teamId: 1, assigneeId: 1, chaseCount: 1 }, at: new Date().toISOString(), seq: 1 })
+  const bareLat: number[] = []
+  for (let k = 0; k < (smoke ? 5 : 30); k++) {
+    got = 0
+    const t0 = performance.now()
+    for (const c of wss.clients) c.send(message)
+    while (got < WS_CLIENTS) await new Promise((r) => setImmediate(r))
+    bareLat.push(performance.now() - t0)
+  }
+  for (const s of bareClients) s.terminate()
+  wss.close()
+  lat.sort((a, b) => a - b); bareLat.sort((a, b) => a - b)
+  rows.push({
+    name: `live fan-out, ${WS_CLIENTS} sockets`, figure: `p50 ${fmt(percentile(lat, 50))} ms p99 ${fmt(percentile(lat, 99))} ms (request start → last socket)`,
+    baseline: `bare broadcast p50 ${fmt(percentile(bareLat, 50))} p99 ${fmt(percentile(bareLat, 99))}`, target: 'p99 ≤ 100 ms',
+    verdict: verdict(percentile(lat, 99) <= 100, `p99 ${fmt(percentile(lat, 99))} ms`),
+  })
+}
+
+// 4. KPIs over a long history generated in SQL
+{
+  const t0 = performance.now()
+  const gen = new pg.Client({ connectionString: url })
+  await gen.connect()
+  await gen.query(`SELECT set_config('hotline.bench', 'on', false)`)
+  await gen.query(`
+    INSERT INTO work_order (number, item_id, category_id, location_id, requester_name, requested_at, urgency, team_id, assignee_id, completed_by,
+      routing_reason, status, created_at, dispatched_at, arrived_at, completed_at, closed_at, response_due_at, due_at, chase_count,
+      rating_score, rated_at, escalation_level, source)
+    SELECT 'H-' || g, i.id, i.category_id, l.id, '历史', t.created, 'routine', i.default_team_id, s.id, s.id,
+      'bench', 'closed', t.created, t.created, t.created + (g % 40) * interval '1 minute', t.created + (g % 300) * interval '1 minute',
+      t.created + (g % 300 + 30) * interval '1 minute', t.created + interval '30 minutes', t.created + interval '240 minutes', (g % 7 = 0)::int,
+      CASE WHEN g % 3 = 0 THEN 1 + g % 5 END, CASE WHEN g % 3 = 0 THEN t.created + interval '6 hours' END, 99, 'import'
+    FROM generate_series(1, ${HISTORY}) g
+    CROSS JOIN LATERAL (SELECT now() - interval '4 years' * (g::float8 / ${HISTORY}) AS created) t
+    JOIN item i ON i.id = 1 + g % 31
+    JOIN LATERAL (SELECT id FROM location WHERE kind IN ('room', 'ward') ORDER BY id OFFSET g % 30 LIMIT 1) l ON true
+    JOIN LATERAL (SELECT id FROM staff WHERE team_id = i.default_team_id ORDER BY id OFFSET g % 2 LIMIT 1) s ON true`)
+  await gen.query('ANALYZE work_order')
+  await gen.end()
+  const genSeconds = (performance.now() - t0) / 1000
+  const mgr = await signIn(server.base, 'manager')
+  const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10)
+  for (const [label, days] of [['month', 30], ['year', 365]] as const) {
+    const times: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const t1 = performance.now()
+      const res = await fetch(`${server.base}/api/kpi?from=${day(days)}&to=${day(0)}`, { headers: { cookie: mgr } })
+      await res.json()
+      times.push(performance.now() - t1)
+    }
+    times.sort((a, b) => a - b)
+    rows.push({
+      name: `KPI dashboard, one ${label} of ${HISTORY.toLocaleString('en')} orders`, figure: `median ${fmt(percentile(times, 50))} ms, worst ${fmt(times[times.length - 1]!)} ms`,
+      baseline: `history generated in ${fmt(genSeconds)} s`, target: label === 'year' ? '≤ 150 ms' : '—',
+      verdict: label === 'year' ? verdict(percentile(times, 50) <= 150, `${fmt(percentile(times, 50))} ms`) : '',
+    })
+  }
+}
+
+// 5. job sheets: a batch in one PDF
+{
+  const list = (await (await fetch(`${server.base}/api/work-orders?limit=${SHEETS}`, { headers: { cookie } })).json()).items as { id: number }[]
+  const ids = list.map((o) => o.id).join(',')
+  await (await fetch(`${server.base}/api/work-orders/${list[0]!.id}/job-sheet.pdf`, { headers: { cookie } })).arrayBuffer() // loads the font once
+  const t1 = performance.now()
+  const one = Buffer.from(await (await fetch(`${server.base}/api/work-orders/${list[0]!.id}/job-sheet.pdf`, { headers: { cookie } })).arrayBuffer())
+  const oneMs = performance.now() - t1
+  const t2 = performance.now()
+  const batch = Buffer.from(await (await fetch(`${server.base}/api/job-sheets.pdf?ids=${ids}`, { headers: { cookie } })).arrayBuffer())
+  const perSheet = (performance.now() - t2) / list.length
+  const bytes = batch.length / list.length
+  rows.push({
+    name: `job sheets, ${list.length}-sheet batch`, figure: `${fmt(perSheet)} ms and ${fmt(bytes / 1024)} KB a sheet`,
+    baseline: `one sheet alone ${fmt(oneMs)} ms, ${fmt(one.length / 1024)} KB`, target: '≤ 20 ms, ≤ 40 KB a sheet',
+    verdict: verdict(perSheet <= 20 && bytes <= 40 * 1024, `${fmt(perSheet)} ms, ${fmt(bytes / 1024)} KB`),
+  })
+}
+
+// 6. memory and start-up
+rows.push({ name: 'server RSS under intake load', figure: `peak ${fmt(rssPeak / 1024, 0)} MB`, baseline: `idle after start ${fmt(server.rssKb() / 1024, 0)} MB now`, target: '—', verdict: '' })
+await bare.end()
+await server.stop()
+{
+  const again = await startServer({ DATABASE_URL: url, DEMO: '0' }, 3852)
+  await again.stop()
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-bench-'))
+  const fresh = await startServer({ DATA_DIR: dir }, 3853)
+  await fresh.stop()
+  const reopen = await startServer({ DATA_DIR: dir }, 3854)
+  await reopen.stop()
+  rmSync(dir, { recursive: true, force: true })
+  rows.push({
+    name: 'start-up to first answered request', figure: `PostgreSQL ${fmt(again.startMs, 0)} ms; embedded: reopen ${fmt(reopen.startMs, 0)} ms`,
+    baseline: `embedded first start (init + migrate + seed) ${fmt(fresh.startMs, 0)} ms`, target: '—', verdict: '',
+  })
+}
+await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+console.log(`\nnpm run bench${smoke ? ' -- --smoke' : ''}\n`)
+printTable(rows)
