@@ -152,8 +152,10 @@ clearInterval(rssTimer)
     FROM generate_series(1, ${HISTORY}) g
     CROSS JOIN LATERAL (SELECT now() - interval '4 years' * (g::float8 / ${HISTORY}) AS created) t
     JOIN item i ON i.id = 1 + g % 31
-    JOIN LATERAL (SELECT id FROM location WHERE kind IN ('room', 'ward') ORDER BY id OFFSET g % 30 LIMIT 1) l ON true
-    JOIN LATERAL (SELECT id FROM staff WHERE team_id = i.default_team_id ORDER BY id OFFSET g % 2 LIMIT 1) s ON true`)
+    CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM location WHERE kind IN ('room', 'ward')) locs
+    CROSS JOIN LATERAL (SELECT locs.ids[1 + g % cardinality(locs.ids)] AS id) l
+    JOIN (SELECT team_id, array_agg(id ORDER BY id) AS ids FROM staff GROUP BY team_id) crew ON crew.team_id = i.default_team_id
+    CROSS JOIN LATERAL (SELECT crew.ids[1 + g % cardinality(crew.ids)] AS id) s`)
   await gen.query('ANALYZE work_order')
   await gen.end()
   const genSeconds = (performance.now() - t0) / 1000

@@ -27,11 +27,14 @@ import { importRoutes } from './imports/imports.routes.ts'
 import { routingRuleRoutes } from './admin/routing-rules.routes.ts'
 import { adminRoutes } from './admin/admin.routes.ts'
 import { auditRoutes } from './audit/audit.ts'
+import { callRoutes } from './calls/calls.routes.ts'
+import { startCallHandling } from './calls/calls.service.ts'
+import type { TelephonyPort } from './calls/port.ts'
 import { startEscalationTimer } from './escalation/escalation.ts'
 
 const Health = Type.Object({ status: Type.String(), db: Type.String(), pbx: Type.String(), version: Type.String() })
 
-export interface BuildOptions { logger?: boolean | object; escalationTimer?: boolean }
+export interface BuildOptions { logger?: boolean | object; escalationTimer?: boolean; telephony?: TelephonyPort | null }
 
 export async function buildApp(config: Config, database: Database, options: BuildOptions = {}) {
   const app = Fastify({
@@ -42,8 +45,8 @@ export async function buildApp(config: Config, database: Database, options: Buil
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App
 
   const live = new LiveHub()
-  let pbxStatus = 'none'
-  const services: Services = { config, database, db: database.db, live, pbxStatus: () => pbxStatus, routes: [] }
+  const telephony = options.telephony ?? null
+  const services: Services = { config, database, db: database.db, live, pbxStatus: () => telephony?.status() ?? 'none', telephony, routes: [] }
   const unlisten = await database.listen((payload) => live.deliver(payload))
 
   installErrorHandling(app)
@@ -79,10 +82,10 @@ export async function buildApp(config: Config, database: Database, options: Buil
   }, async (request, reply) => {
     const dbUp = await ping(database.db)
     if (!dbUp) reply.status(503)
-    return { status: dbUp ? 'ok' : 'degraded', db: database.kind, pbx: pbxStatus, version: '0.1.0' }
+    return { status: dbUp ? 'ok' : 'degraded', db: database.kind, pbx: services.pbxStatus(), version: '0.1.0' }
   })
 
-  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, auditRoutes, liveRoutes]) {
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
 
@@ -99,11 +102,27 @@ export async function buildApp(config: Config, database: Database, options: Buil
   }
 
   const stopEscalation = options.escalationTimer === false ? () => {} : startEscalationTimer(database.db, config.escalation, config.escalationIntervalMs, (err) => app.log.error({ err }, 'escalation sweep failed'))
+  let stopRecordingSweep = () => {}
+  if (telephony) {
+    const calls = startCallHandling(database.db, live, telephony, config, (err) => app.log.error({ err }, 'call event failed'))
+    let wasDown = false
+    telephony.onStatus((status) => {
+      live.broadcast({ type: 'pbx.status', data: { status }, at: new Date().toISOString() })
+      if (status === 'up' && wasDown) calls.reconcile().catch((err) => app.log.error({ err }, 'call reconcile failed'))
+      wasDown = status !== 'up'
+      app.log.info(`PBX ${status}`)
+    })
+    const sweep = setInterval(() => { calls.sweepRecordings(config.recordingRetentionDays).catch((err) => app.log.error({ err }, 'recording retention sweep failed')) }, 3_600_000)
+    sweep.unref()
+    stopRecordingSweep = () => clearInterval(sweep)
+    Object.assign(services, { calls })
+  }
   app.addHook('onClose', async () => {
     stopEscalation()
+    stopRecordingSweep()
     live.closeAll()
     await unlisten()
   })
 
-  return Object.assign(app, { services, setPbxStatus: (s: string) => { pbxStatus = s; live.broadcast({ type: 'pbx.status', data: { status: s }, at: new Date().toISOString() }) } })
+  return Object.assign(app, { services })
 }

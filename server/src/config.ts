@@ -16,6 +16,15 @@ export interface Config {
   escalationIntervalMs: number
   webDir: string | null
   logLevel: string
+  /** null: run the built-in PBX simulator (the embedded default) */
+  asterisk: { host: string; port: number; user: string; secret: string } | null
+  hotlineExten: string
+  hotlineContext: string
+  outboundContext: string
+  recordingsDir: string
+  recordingRetentionDays: number
+  /** 'dialplan': our extensions.conf records; 'ami': the app starts MixMonitor when a call is answered */
+  recordingMode: 'dialplan' | 'ami'
 }
 
 // "0:team_lead,30:manager" — minutes after an order became overdue, and who is told.
@@ -49,6 +58,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     escalationIntervalMs: Number(env.ESCALATION_INTERVAL_MS ?? 15000),
     webDir: env.WEB_DIR ?? null,
     logLevel: env.LOG_LEVEL ?? 'info',
+    asterisk: env.ASTERISK_HOST
+      ? { host: env.ASTERISK_HOST, port: Number(env.ASTERISK_PORT ?? 5038), user: env.ASTERISK_USER ?? 'hotline', secret: env.ASTERISK_SECRET ?? '' }
+      : null,
+    hotlineExten: env.HOTLINE_EXTEN ?? '100',
+    hotlineContext: env.HOTLINE_CONTEXT ?? 'hotline',
+    outboundContext: env.OUTBOUND_CONTEXT ?? 'outbound',
+    recordingsDir: env.RECORDINGS_DIR ?? `${env.DATA_DIR ?? './data'}/recordings`,
+    recordingRetentionDays: Number(env.RECORDING_RETENTION_DAYS ?? 180),
+    recordingMode: env.RECORDING_MODE === 'ami' ? 'ami' : 'dialplan',
     ...overrides,
   }
 }

@@ -3,6 +3,7 @@ import type { Config } from './config.ts'
 import type { Database } from './db/db.ts'
 import type { DB } from './db/types.ts'
 import type { LiveHub } from './live/live.routes.ts'
+import type { TelephonyPort } from './calls/port.ts'
 
 /** What every domain's routes are handed: no globals, so tests build as many apps as they like. */
 export interface Services {
@@ -11,6 +12,7 @@ export interface Services {
   db: Kysely<DB>
   live: LiveHub
   pbxStatus: () => string
+  telephony: TelephonyPort | null
   /** every guarded route as 'METHOD /url', for the permission walk */
   routes: string[]
 }

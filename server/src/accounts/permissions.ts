@@ -41,6 +41,13 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/users': ['admin'],
   'PATCH /api/users/:id': ['admin'],
   'GET /api/audit': ['admin'],
+  'GET /api/calls': DESK,
+  'GET /api/calls/:id': DESK,
+  'GET /api/calls/:id/recording': DESK,
+  'POST /api/calls/originate': ['operator', 'team_lead', 'manager', 'admin', 'callback_agent'],
+  'POST /api/calls': ['operator', 'team_lead', 'admin', 'callback_agent'],
+  'GET /api/pbx': 'signed_in',
+  'POST /api/pbx/simulate-call': ['operator', 'admin'],
   'GET /ws': 'signed_in',
 }
 

@@ -162,7 +162,33 @@ export interface AuditLogTable {
   ip: string | null
 }
 
+export interface CallTable {
+  id: Generated<number>
+  linkedid: string | null
+  direction: 'in' | 'out'
+  caller_number: string | null
+  caller_name: string | null
+  callee_number: string | null
+  operator_user_id: number | null
+  operator_device: string | null
+  state: 'ringing' | 'answered' | 'ended' | 'missed' | 'dialing' | 'failed'
+  outcome: 'answered' | 'missed' | 'busy' | 'no_answer' | 'failed' | null
+  hangup_cause: number | null
+  hangup_cause_text: string | null
+  started_at: CreatedAt
+  answered_at: Timestamp | null
+  ended_at: Timestamp | null
+  duration_sec: number | null
+  recording_file: string | null
+  recording_deleted_at: Timestamp | null
+  work_order_id: number | null
+  manual: Generated<boolean>
+  note: string | null
+  created_by: number | null
+}
+
 export interface DB {
+  call: CallTable
   audit_log: AuditLogTable
   location: LocationTable
   extension: ExtensionTable

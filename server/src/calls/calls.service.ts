@@ -1,0 +1,111 @@
+// Turns what the phone system reports into call records, screen pops and outcomes on the desk.
+// Every instance connected to the PBX records the same call idempotently (keyed by Linkedid) and
+// pops it on its own screens.
+import { sql, type Kysely } from 'kysely'
+import { unlink } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import type { DB } from '../db/types.ts'
+import type { LiveHub } from '../live/live.routes.ts'
+import type { CallEvent, TelephonyPort } from './port.ts'
+import { OPEN } from '../workorders/lifecycle.ts'
+
+const DESK_ROLES = new Set(['operator', 'team_lead', 'manager', 'admin'])
+
+export interface CallsOptions { recordingsDir: string; hotlineExten: string }
+
+/** What the operator sees the moment the phone rings: where the caller is and what they have open. */
+export async function screenPop(db: Kysely<DB>, callerNumber: string) {
+  const location = await db.selectFrom('extension').innerJoin('location', 'location.id', 'extension.location_id')
+    .select(['location.id', 'location.full_name', 'location.name_en', 'extension.label']).where('extension.number', '=', callerNumber).executeTakeFirst()
+  const orders = await db.selectFrom('work_order').innerJoin('item', 'item.id', 'work_order.item_id')
+    .select(['work_order.id', 'work_order.number', 'work_order.status', 'work_order.version', 'work_order.chase_count', 'work_order.created_at', 'item.name as item_name', 'item.name_en as item_name_en'])
+    .where('requester_extension', '=', callerNumber)
+    .where((eb) => eb.or([eb('status', 'in', OPEN), eb('created_at', '>', sql<Date>`now() - interval '7 days'`)]))
+    .orderBy('work_order.id', 'desc').limit(20).execute()
+  const toRef = (o: (typeof orders)[number]) => ({ id: o.id, number: o.number, status: o.status, version: o.version, chaseCount: o.chase_count, createdAt: o.created_at.toISOString(), item: o.item_name, itemEn: o.item_name_en })
+  return {
+    location: location ? { id: location.id, fullName: location.full_name, nameEn: location.name_en, label: location.label } : null,
+    openOrders: orders.filter((o) => OPEN.includes(o.status)).map(toRef),
+    recentOrders: orders.filter((o) => !OPEN.includes(o.status)).slice(0, 5).map(toRef),
+  }
+}
+
+export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: TelephonyPort, options: CallsOptions, log: (err: unknown) => void) {
+  const broadcast = (type: string, data: unknown, userId?: number | null) =>
+    live.broadcast({ type, data, at: new Date().toISOString() }, (u) => (userId ? u.id === userId : DESK_ROLES.has(u.role)))
+
+  async function operatorFor(device: string | null) {
+    if (!device) return null
+    return (await db.selectFrom('app_user').select('id').where('phone_device', '=', device).where('active', '=', true).executeTakeFirst())?.id ?? null
+  }
+
+  async function handle(e: CallEvent) {
+    switch (e.type) {
+      case 'ringing': {
+        const operatorId = await operatorFor(e.operatorDevice)
+        const call = await db.insertInto('call').values({
+          linkedid: e.linkedid, direction: 'in', caller_number: e.callerNumber, caller_name: e.callerName, callee_number: e.exten,
+          operator_device: e.operatorDevice, operator_user_id: operatorId, state: 'ringing', started_at: e.at,
+        }).onConflict((oc) => oc.column('linkedid').doUpdateSet({ operator_device: e.operatorDevice, operator_user_id: operatorId }))
+          .returning(['id']).executeTakeFirstOrThrow()
+        const pop = await screenPop(db, e.callerNumber)
+        broadcast('call.ringing', { callId: call.id, linkedid: e.linkedid, callerNumber: e.callerNumber, callerName: e.callerName, operatorUserId: operatorId, ...pop })
+        return
+      }
+      case 'answered': {
+        const operatorId = await operatorFor(e.operatorDevice)
+        const call = await db.updateTable('call').set({ state: 'answered', answered_at: e.at, ...(e.operatorDevice ? { operator_device: e.operatorDevice, operator_user_id: operatorId } : {}) })
+          .where('linkedid', '=', e.linkedid).where('state', 'in', ['ringing', 'dialing']).returning(['id', 'operator_user_id']).executeTakeFirst()
+        if (call) broadcast('call.answered', { callId: call.id, linkedid: e.linkedid, operatorUserId: call.operator_user_id })
+        return
+      }
+      case 'ended': {
+        const call = await db.updateTable('call').set({
+          state: e.missed ? 'missed' : 'ended', outcome: sql`coalesce(outcome, ${e.missed ? 'missed' : 'answered'})`, ended_at: e.at,
+          duration_sec: e.durationSec, hangup_cause: e.cause, hangup_cause_text: e.causeText,
+        }).where('linkedid', '=', e.linkedid).where('state', 'not in', ['ended', 'missed']).returning(['id', 'state']).executeTakeFirst()
+        if (call) broadcast('call.ended', { callId: call.id, linkedid: e.linkedid, missed: e.missed, durationSec: e.durationSec, cause: e.cause, causeText: e.causeText })
+        return
+      }
+      case 'recording':
+        await db.updateTable('call').set({ recording_file: basename(e.file) }).where('linkedid', '=', e.linkedid).execute()
+        return
+      case 'originate': {
+        const id = Number(e.reference.replace(/^call-/, ''))
+        const call = await db.updateTable('call').set({
+          outcome: e.outcome, linkedid: e.linkedid, state: e.outcome === 'answered' ? 'answered' : 'failed',
+          ...(e.outcome === 'answered' ? { answered_at: e.at } : { ended_at: e.at }),
+        }).where('id', '=', id).returning(['id', 'created_by']).executeTakeFirst()
+        if (call) broadcast('call.outcome', { callId: call.id, outcome: e.outcome }, call.created_by)
+        return
+      }
+    }
+  }
+
+  // events of one call are handled in order, so "ended" never overtakes "ringing"
+  let chain = Promise.resolve()
+  telephony.onCall((event) => { chain = chain.then(() => handle(event)).catch(log) })
+
+  // recordings are kept RECORDING_RETENTION_DAYS, then the file is deleted and the call says so
+  async function sweepRecordings(retentionDays: number) {
+    const old = await db.selectFrom('call').select(['id', 'recording_file']).where('recording_file', 'is not', null).where('recording_deleted_at', 'is', null)
+      .where('ended_at', '<', new Date(Date.now() - retentionDays * 86_400_000)).limit(500).execute()
+    for (const c of old) {
+      await unlink(join(options.recordingsDir, basename(c.recording_file!))).catch(() => {})
+      await db.updateTable('call').set({ recording_deleted_at: new Date() }).where('id', '=', c.id).execute()
+    }
+    return old.length
+  }
+
+  /** After the PBX comes back: calls we still think are live but the PBX no longer has have ended. */
+  async function reconcile() {
+    const live = new Set(await telephony.activeLinkedids())
+    const stale = await db.selectFrom('call').select(['id', 'linkedid']).where('state', 'in', ['ringing', 'answered', 'dialing']).where('manual', '=', false).execute()
+    for (const c of stale) {
+      if (c.linkedid && live.has(c.linkedid)) continue
+      await db.updateTable('call').set({ state: 'ended', ended_at: new Date(), hangup_cause_text: 'ended while the PBX link was down' }).where('id', '=', c.id).execute()
+    }
+  }
+
+  return { sweepRecordings, reconcile, settled: () => chain }
+}

@@ -1,0 +1,32 @@
+// What the desk needs from a phone system, in the desk's words. telephony/ implements it over
+// Asterisk AMI (or its simulator); the server never sees AMI itself.
+export type PbxStatus = 'up' | 'down' | 'connecting' | 'none'
+
+export type CallEvent =
+  | { type: 'ringing'; linkedid: string; callerNumber: string; callerName: string | null; exten: string; operatorDevice: string | null; at: Date }
+  | { type: 'answered'; linkedid: string; operatorDevice: string | null; at: Date }
+  | { type: 'ended'; linkedid: string; durationSec: number; cause: number; causeText: string; missed: boolean; at: Date }
+  | { type: 'recording'; linkedid: string; file: string }
+  | { type: 'originate'; reference: string; linkedid: string | null; outcome: 'answered' | 'busy' | 'no_answer' | 'failed'; at: Date }
+
+export interface OriginateRequest {
+  /** our reference, echoed back in the 'originate' event */
+  reference: string
+  /** the operator's own phone, rung first */
+  device: string
+  number: string
+  context: string
+  callerId?: string
+}
+
+export interface TelephonyPort {
+  status(): PbxStatus
+  onStatus(listener: (status: PbxStatus) => void): void
+  onCall(listener: (event: CallEvent) => void): void
+  originate(request: OriginateRequest): Promise<void>
+  /** calls still up on the PBX after a reconnect: the others ended while we were away */
+  activeLinkedids(): Promise<string[]>
+  /** the simulator only: make a hotline call ring from this extension */
+  simulateIncomingCall?(from: string, options?: { answerBy?: string; talkMs?: number }): Promise<void>
+  close(): Promise<void>
+}
