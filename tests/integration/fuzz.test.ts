@@ -34,6 +34,9 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'PATCH /api/staff/:id': { onDuty: true },
   'POST /api/users': { username: 'admin', displayName: 'x', role: 'operator', password: 'longenough' },
   'PATCH /api/users/:id': { role: 'admin' },
+  'POST /api/calls/originate': { number: '3512', workOrderId: 999999 },
+  'POST /api/calls': { direction: 'in', number: '3512', startedAt: '2026-01-01T00:00:00Z', durationSec: 30, note: 'n' },
+  'POST /api/pbx/simulate-call': { extension: '3512', talkSeconds: 5 },
 }
 const QUERIES = ['status=%27%20OR%201=1', 'teamId=abc', 'teamId=99999999999999999999', 'from=2026-13-45', 'from=2026-03-01&to=2026-02-01', 'limit=-5', 'cursor=1e400', 'overdue=maybe', 'ids=1,2,x', 'paper=B5', 'extra=1', 'q=' + 'x'.repeat(5000)]
 
@@ -42,7 +45,7 @@ async function snapshot() {
     (SELECT count(*)::int FROM work_order) AS orders, (SELECT coalesce(sum(version), 0)::int FROM work_order) AS order_versions,
     (SELECT count(*)::int FROM work_order_event) AS events, (SELECT count(*)::int FROM routing_rule) AS rules,
     (SELECT coalesce(sum(version), 0)::int FROM routing_rule) AS rule_versions, (SELECT count(*)::int FROM app_user) AS users,
-    (SELECT count(*)::int FROM extension) AS extensions, (SELECT count(*)::int FROM notification) AS notifications,
+    (SELECT count(*)::int FROM extension) AS extensions, (SELECT count(*)::int FROM notification) AS notifications, (SELECT count(*)::int FROM call) AS calls,
     (SELECT md5(string_agg(row(i.*)::text, ',' ORDER BY id)) FROM item i) AS items,
     (SELECT md5(string_agg(row(s.id, s.on_duty)::text, ',' ORDER BY id)) FROM staff s) AS staff`.execute(t.db.db)
   return JSON.stringify(rows[0])

@@ -104,7 +104,7 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
     },
   }, async (request, reply) => {
     const user = request.user!
-    if (!telephony || telephony.status() !== 'up') throw new HttpError(503, 'pbx_down', 'the phone system is not connected; dial by hand and log the call')
+    if (!telephony || telephony.status() !== 'up') throw new HttpError(409, 'pbx_down', 'the phone system is not connected; dial by hand and log the call')
     if (!user.phoneDevice) throw badRequest('number', 'your account has no phone device to ring first (admin: set phoneDevice)')
     let number = request.body.number
     if (!number && request.body.workOrderId) {
