@@ -22,6 +22,7 @@ import { placesRoutes } from './places/places.routes.ts'
 import { teamRoutes } from './teams/teams.routes.ts'
 import { workOrderRoutes } from './workorders/workorders.routes.ts'
 import { kpiRoutes } from './kpi/kpi.routes.ts'
+import { setKpiTimeZone } from './kpi/kpi.queries.ts'
 import { jobSheetRoutes } from './jobsheets/jobsheets.routes.ts'
 import { importRoutes } from './imports/imports.routes.ts'
 import { routingRuleRoutes } from './admin/routing-rules.routes.ts'
@@ -48,6 +49,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
   const telephony = options.telephony ?? null
   const services: Services = { config, database, db: database.db, live, pbxStatus: () => telephony?.status() ?? 'none', telephony, routes: [] }
   const unlisten = await database.listen((payload) => live.deliver(payload))
+  await setKpiTimeZone(database.db, config.timeZone)
 
   installErrorHandling(app)
   installJsonParser(app)

@@ -122,4 +122,25 @@ test('bad periods are 400s naming the field', async () => {
   assert.is((await t.call('operator', 'GET', '/api/kpi?from=2026-03-01&to=2026-03-02')).status, 403)
 })
 
+test('a change to an order of a past day shows in the next dashboard (the day\'s rollup is rebuilt)', async () => {
+  await kpi() // every day of the period is rolled up now
+  const d = await t.db.db.selectFrom('work_order').select(['id', 'version']).where('requester_name', '=', 'D').executeTakeFirstOrThrow()
+  const cancelled = await t.call('manager', 'POST', `/api/work-orders/${d.id}/transitions`, { action: 'cancel', version: d.version, reason: '重复投诉' })
+  assert.is(cancelled.status, 200)
+  const k = await kpi()
+  assert.is(k.counts.created, 5)
+  assert.is(k.counts.complaints, 1)
+  close(k.chaseRate, 2 / 5)
+})
+
+test('today is counted live: an order filed now is in today\'s figures at once', async () => {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date())
+  const before = (await kpi(`from=${today}&to=${today}`)).counts.created
+  const item = await t.db.db.selectFrom('item').select('id').where('code', '=', 'repair.ac').executeTakeFirstOrThrow()
+  const loc = await t.db.db.selectFrom('extension').select('location_id').where('number', '=', '3512').executeTakeFirstOrThrow()
+  const res = await t.call('operator', 'POST', '/api/work-orders', { itemId: item.id, locationId: loc.location_id, urgency: 'routine', requester: { name: '今天' } })
+  assert.is(res.status, 201)
+  assert.is((await kpi(`from=${today}&to=${today}`)).counts.created, before + 1)
+})
+
 test.run()
