@@ -36,23 +36,24 @@ $$;
 -- cost nothing here: today is never rolled up.
 CREATE FUNCTION kpi_forget_days() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  today date := kpi_local_day(now());
-  days date[] := '{}';
+  tz text := (SELECT value FROM hotline_setting WHERE key = 'time_zone');
+  today_start timestamptz := date_trunc('day', now() AT TIME ZONE tz) AT TIME ZONE tz;
+  stamps timestamptz[] := '{}';
+  days date[];
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    IF TG_OP = 'DELETE' OR OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.status IS DISTINCT FROM NEW.status
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.status IS DISTINCT FROM NEW.status
        OR OLD.completed_at IS DISTINCT FROM NEW.completed_at OR OLD.chase_count IS DISTINCT FROM NEW.chase_count
        OR OLD.team_id IS DISTINCT FROM NEW.team_id OR OLD.item_id IS DISTINCT FROM NEW.item_id
        OR OLD.arrived_at IS DISTINCT FROM NEW.arrived_at OR OLD.rated_at IS DISTINCT FROM NEW.rated_at
        OR OLD.rating_score IS DISTINCT FROM NEW.rating_score OR OLD.due_at IS DISTINCT FROM NEW.due_at
-       OR OLD.response_due_at IS DISTINCT FROM NEW.response_due_at OR OLD.completed_by IS DISTINCT FROM NEW.completed_by THEN
-      days := days || ARRAY[kpi_local_day(OLD.created_at), kpi_local_day(OLD.completed_at), kpi_local_day(OLD.arrived_at), kpi_local_day(OLD.rated_at)];
-    END IF;
+       OR OLD.response_due_at IS DISTINCT FROM NEW.response_due_at OR OLD.completed_by IS DISTINCT FROM NEW.completed_by)) THEN
+    stamps := ARRAY[OLD.created_at, OLD.completed_at, OLD.arrived_at, OLD.rated_at];
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    days := days || ARRAY[kpi_local_day(NEW.created_at), kpi_local_day(NEW.completed_at), kpi_local_day(NEW.arrived_at), kpi_local_day(NEW.rated_at)];
+    stamps := stamps || ARRAY[NEW.created_at, NEW.completed_at, NEW.arrived_at, NEW.rated_at];
   END IF;
-  days := ARRAY(SELECT DISTINCT d FROM unnest(days) d WHERE d < today);
+  -- the common case, an order of today moving on today, ends here
+  days := ARRAY(SELECT DISTINCT (t AT TIME ZONE tz)::date FROM unnest(stamps) t WHERE t < today_start);
   IF cardinality(days) > 0 THEN
     -- shared with other changes, exclusive against a rebuild: a rebuild never reads a day while
     -- a change to it is still uncommitted
