@@ -117,7 +117,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
     const sweep = setInterval(() => { calls.sweepRecordings(config.recordingRetentionDays).catch((err) => app.log.error({ err }, 'recording retention sweep failed')) }, 3_600_000)
     sweep.unref()
     stopRecordingSweep = () => clearInterval(sweep)
-    Object.assign(services, { calls })
+    services.calls = calls
   }
   app.addHook('onClose', async () => {
     stopEscalation()

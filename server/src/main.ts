@@ -5,18 +5,22 @@ import { openDatabase } from './db/db.ts'
 import { migrate } from './db/migrate.ts'
 import { seedDemo } from './demo/seed.ts'
 import { buildApp } from './app.ts'
+import { startTelephony } from './calls/telephony.ts'
 
 const started = performance.now()
 const config = loadConfig()
 const database = await openDatabase(config)
 const applied = await migrate(database)
-const app = await buildApp(config, database, { logger: { level: config.logLevel } })
+// the phone system: Asterisk at ASTERISK_HOST, or the simulator for the embedded demo
+const telephony = await startTelephony(config, (err) => console.warn(`telephony: ${(err as Error).message}`))
+const app = await buildApp(config, database, { logger: { level: config.logLevel }, telephony })
 if (applied.length) app.log.info({ applied }, 'migrations applied')
 if (config.demo) {
   const seeded = await seedDemo(database.db, config.demoPassword)
   app.log.warn(`DEMO MODE: demo hospital ${seeded ? 'seeded' : 'present'}; users admin operator lead tech manager agent handler, password ${config.demoPassword === 'demo' ? '"demo"' : 'from DEMO_PASSWORD'}`)
 }
 await app.listen({ port: config.port, host: config.host })
+if (!config.asterisk) app.log.warn('PBX: built-in simulator (set ASTERISK_HOST to use Asterisk); the desk can simulate incoming calls')
 app.log.info(`Hotline 100 on ${config.publicUrl} (database: ${database.kind}${database.kind === 'pglite' ? ` in ${config.dataDir}` : ''}) ready in ${Math.round(performance.now() - started)} ms`)
 
 let stopping = false
@@ -25,6 +29,7 @@ async function shutdown(signal: string) {
   stopping = true
   app.log.info(`${signal}: shutting down`)
   await app.close()
+  await telephony.close()
   await database.close()
   process.exit(0)
 }

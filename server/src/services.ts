@@ -4,6 +4,7 @@ import type { Database } from './db/db.ts'
 import type { DB } from './db/types.ts'
 import type { LiveHub } from './live/live.routes.ts'
 import type { TelephonyPort } from './calls/port.ts'
+import type { startCallHandling } from './calls/calls.service.ts'
 
 /** What every domain's routes are handed: no globals, so tests build as many apps as they like. */
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   live: LiveHub
   pbxStatus: () => string
   telephony: TelephonyPort | null
+  /** call records from PBX events; present when a phone system is attached */
+  calls?: ReturnType<typeof startCallHandling>
   /** every guarded route as 'METHOD /url', for the permission walk */
   routes: string[]
 }

@@ -1,0 +1,86 @@
+// The telephony module's face: connect to Asterisk (or the built-in simulator), keep the link up,
+// and report calls in the desk's terms. Imports nothing from the server.
+import { EventEmitter } from 'node:events'
+import { AmiClient, type LinkStatus } from './ami-client.ts'
+import { CallModel, type CallEvent } from './calls.ts'
+import { PbxSimulator } from './simulator.ts'
+import { header } from './ami-parser.ts'
+
+export { AmiClient, AmiError, AmiLoginError } from './ami-client.ts'
+export { AmiParser, serializeAction } from './ami-parser.ts'
+export { CallModel, deviceOf, type CallEvent } from './calls.ts'
+export { PbxSimulator } from './simulator.ts'
+
+export interface TelephonyOptions {
+  /** null: start the simulator on a free port and use it */
+  asterisk: { host: string; port: number; user: string; secret: string } | null
+  hotlineExten: string
+  hotlineContext: string
+  recordingsDir: string
+  pingIntervalMs?: number
+  /** 'ami': start MixMonitor on answered hotline calls ourselves (when the dialplan does not) */
+  recordingMode?: 'dialplan' | 'ami'
+}
+
+export type TelephonyStatus = LinkStatus
+
+export class Telephony extends EventEmitter {
+  readonly client: AmiClient
+  readonly calls: CallModel
+  readonly simulator: PbxSimulator | null
+
+  private constructor(client: AmiClient, calls: CallModel, simulator: PbxSimulator | null) {
+    super()
+    this.client = client
+    this.calls = calls
+    this.simulator = simulator
+  }
+
+  static async start(o: TelephonyOptions): Promise<Telephony> {
+    let simulator: PbxSimulator | null = null
+    let target = o.asterisk
+    if (!target) {
+      simulator = new PbxSimulator({ recordingsDir: o.recordingsDir, hotlineExten: o.hotlineExten, hotlineContext: o.hotlineContext, users: { hotline: 'simulator' } })
+      const port = await simulator.start()
+      target = { host: '127.0.0.1', port, user: 'hotline', secret: 'simulator' }
+    }
+    const client = new AmiClient({ host: target.host, port: target.port, username: target.user, secret: target.secret, pingIntervalMs: o.pingIntervalMs })
+    const calls = new CallModel({ hotlineExten: o.hotlineExten, hotlineContext: o.hotlineContext })
+    const t = new Telephony(client, calls, simulator)
+    client.on('event', (e) => {
+      calls.handle(e)
+      if (o.recordingMode === 'ami' && header(e, 'Event') === 'DialEnd' && header(e, 'DialStatus') === 'ANSWER' && header(e, 'Exten') === o.hotlineExten) {
+        const channel = header(e, 'Channel') ?? ''
+        client.mixMonitor(channel, `${header(e, 'Uniqueid')}.wav`).catch((err) => t.emit('warning', err))
+      }
+    })
+    client.on('status', (s) => t.emit('status', s))
+    // after a reconnect, calls that ended while the link was down are closed off
+    client.on('connected', ({ reconnect }) => {
+      if (reconnect) client.coreShowChannels().then((channels) => t.emit('reconciled', calls.reconcile(channels))).catch((err) => t.emit('warning', err))
+    })
+    // the first login is tried in the background too: a PBX that is down at start-up comes up later
+    client.connect().catch((err) => t.emit('warning', err))
+    return t
+  }
+
+  status(): TelephonyStatus { return this.client.linkStatus }
+
+  onCall(listener: (e: CallEvent) => void) { this.calls.onCall(listener) }
+
+  /** Rings `device` first; once picked up, the dialplan at context/number dials the number. */
+  async originate(o: { reference: string; device: string; number: string; context: string; callerId?: string }) {
+    this.calls.trackOriginate(o.reference)
+    await this.client.originate({ channel: o.device, context: o.context, exten: o.number, callerId: o.callerId, async: true, actionId: o.reference })
+  }
+
+  async activeLinkedids(): Promise<string[]> {
+    const channels = await this.client.coreShowChannels()
+    return [...new Set(channels.map((c) => header(c, 'Linkedid') ?? '').filter(Boolean))]
+  }
+
+  async close() {
+    await this.client.close()
+    await this.simulator?.stop()
+  }
+}
