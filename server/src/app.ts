@@ -93,15 +93,14 @@ export async function buildApp(config: Config, database: Database, options: Buil
 
   // the built web app (SvelteKit, static) on the same port; unknown paths fall back to its index
   const webDir = config.webDir ?? join(import.meta.dirname, '../../web/build')
-  if (existsSync(join(webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDir, wildcard: false })
-    app.setNotFoundHandler((request, reply) => {
-      if (request.url.startsWith('/api/') || request.method !== 'GET') {
-        return reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
-      }
-      return reply.sendFile('index.html')
-    })
-  }
+  const hasWeb = existsSync(join(webDir, 'index.html'))
+  if (hasWeb) await app.register(fastifyStatic, { root: webDir, wildcard: false })
+  app.setNotFoundHandler((request, reply) => {
+    if (!hasWeb || request.url.startsWith('/api/') || request.method !== 'GET') {
+      return reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+    }
+    return reply.sendFile('index.html')
+  })
 
   const stopEscalation = options.escalationTimer === false ? () => {} : startEscalationTimer(database.db, config.escalation, config.escalationIntervalMs, (err) => app.log.error({ err }, 'escalation sweep failed'))
   let stopRecordingSweep = () => {}

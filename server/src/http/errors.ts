@@ -73,7 +73,4 @@ export function installErrorHandling(app: FastifyInstance) {
     request.log.error({ err }, 'unhandled error')
     return reply.status(500).send({ error: 'internal', message: 'internal error' })
   })
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
-  })
 }

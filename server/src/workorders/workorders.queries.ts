@@ -80,6 +80,7 @@ export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technician
   if (q.from) query = query.where('work_order.created_at', '>=', new Date(q.from))
   if (q.to) query = query.where('work_order.created_at', '<', new Date(q.to))
   // newest first; the cursor is the last id of the previous page
+  if (q.completedFrom) query = query.where('work_order.completed_at', '>=', new Date(q.completedFrom))
   if (q.cursor) query = query.where('work_order.id', '<', q.cursor)
   const rows = await query.orderBy('work_order.id', 'desc').limit(limit + 1).execute()
   const items = rows.slice(0, limit).map(toWorkOrder)

@@ -46,6 +46,7 @@ export const ListQuery = Type.Object({
   extension: Type.Optional(Type.String({ maxLength: 20 })),
   from: Type.Optional(IsoDate),
   to: Type.Optional(IsoDate),
+  completedFrom: Type.Optional(IsoDate),
   cursor: Type.Optional(Id),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
 }, { additionalProperties: false })

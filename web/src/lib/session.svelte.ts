@@ -1,0 +1,27 @@
+// Who is signed in, and which screens their role may open (mirrors server/src/accounts/permissions.ts).
+import { api, type User } from './api'
+
+export const session = $state<{ user: User | null; checked: boolean }>({ user: null, checked: false })
+
+export async function loadSession() {
+  try {
+    session.user = (await api<{ user: User }>('GET', '/api/session')).user
+  } catch {
+    session.user = null
+  }
+  session.checked = true
+  return session.user
+}
+
+export const SCREENS: Record<string, string[]> = {
+  desk: ['operator', 'team_lead', 'manager', 'admin'],
+  board: ['operator', 'technician', 'team_lead', 'manager', 'admin'],
+  tech: ['technician', 'team_lead', 'admin'],
+  station: ['technician', 'team_lead', 'operator', 'admin'],
+  manage: ['manager', 'team_lead', 'admin'],
+  admin: ['admin'],
+}
+
+export const HOME: Record<string, string> = { operator: '/desk', technician: '/tech', team_lead: '/station', manager: '/manage', admin: '/admin' }
+export const homeOf = (role: string) => HOME[role] ?? '/board'
+export const may = (screen: string, role: string | undefined) => !!role && (SCREENS[screen] ?? []).includes(role)
