@@ -98,4 +98,12 @@ test('a bad import is rejected whole with per-row errors', async () => {
   assert.match(good.body.first, /^WO-20260105-\d{4}$/)
 })
 
+test('null stays null: an optional phone sent as null is stored as null, not as an empty string', async () => {
+  const res = await t.call('operator', 'POST', '/api/work-orders', { ...valid(), requester: { name: '护士', phone: null, extension: null }, callId: null })
+  assert.is(res.status, 201)
+  assert.is(res.body.requester.phone, null)
+  assert.is(res.body.requester.extension, null)
+  assert.is(res.body.callId, null)
+})
+
 test.run()

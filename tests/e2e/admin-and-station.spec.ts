@@ -1,0 +1,46 @@
+// The administrator re-routes work, and the service point prints job sheets.
+import { test, expect, request as apiRequest } from '@playwright/test'
+import { signedIn, shot } from './helpers'
+
+test('an admin points the cleaning rule at another team and the next cleaning order follows it', async ({ browser, baseURL }) => {
+  const admin = await signedIn(browser, 'admin')
+  await expect(admin.page).toHaveURL(/\/admin$/)
+  const row = admin.page.locator('tr[data-rule="保洁"]')
+  await expect(row).toBeVisible()
+  await row.getByLabel('班组 保洁').selectOption({ label: '总务科' })
+  await row.getByRole('button', { name: '保存' }).click()
+  await expect(admin.page.getByText('已保存: 保洁')).toBeVisible()
+  await admin.page.getByLabel('服务项目', { exact: true }).selectOption({ label: '地面污染/呕吐物' })
+  await admin.page.getByLabel('地点', { exact: true }).selectOption({ label: '南院区 / 门诊医技楼 / 1F / 急诊科' })
+  await admin.page.getByRole('button', { name: '试一试：这单派给谁？' }).click()
+  await expect(admin.page.getByTestId('route-result')).toContainText('总务科')
+  await shot(admin.page, 'admin-rules')
+
+  const op = await apiRequest.newContext({ baseURL })
+  await op.post('/api/session', { data: { username: 'operator', password: 'demo' } })
+  const catalogue = await (await op.get('/api/catalogue')).json()
+  const spill = catalogue.categories.flatMap((c: any) => c.items).find((i: any) => i.code === 'cleaning.spill')
+  const loc = (await (await op.get('/api/locations?extension=2120')).json()).items[0]
+  const order = await (await op.post('/api/work-orders', { data: { itemId: spill.id, locationId: loc.id, urgency: 'routine', requester: { name: '护士' } } })).json()
+  expect(order.team.name).toBe('总务科')
+  expect(order.routing.reason).toContain('保洁')
+  await op.dispose()
+  await admin.context.close()
+})
+
+test('the service point prints waiting job sheets as one PDF and marks them printed', async ({ browser }) => {
+  const lead = await signedIn(browser, 'lead')
+  await expect(lead.page).toHaveURL(/\/station$/)
+  await expect(lead.page.getByRole('heading', { name: /待打印工作单/ })).toBeVisible()
+  const boxes = lead.page.locator('.line input[type=checkbox]')
+  const waiting = await boxes.count()
+  await shot(lead.page, 'station')
+  if (waiting > 0) {
+    await lead.page.getByLabel('全选').check()
+    const [pdf] = await Promise.all([lead.page.waitForEvent('popup'), lead.page.getByRole('button', { name: /打印所选/ }).click()])
+    expect(pdf.url()).toContain('/api/job-sheets.pdf?ids=')
+    await expect(lead.page.getByText(/已标记打印/)).toBeVisible()
+    await expect(boxes).toHaveCount(0)
+  }
+  await lead.context.close()
+})
