@@ -11,7 +11,8 @@ import { AmiClient, AmiLoginError } from '../../telephony/src/ami-client.ts'
 import { CallModel, type CallEvent } from '../../telephony/src/calls.ts'
 import { PbxSimulator } from '../../telephony/src/simulator.ts'
 
-const AMI = join(import.meta.dirname, '../../../shared/ami')
+// raw bytes captured from a real Asterisk 22 (copied from shared/ami, see tests/fixtures/ami/SOURCE.md)
+const AMI = join(import.meta.dirname, '../fixtures/ami')
 const recordings = mkdtempSync(join(tmpdir(), 'hotline-rec-'))
 const sim = new PbxSimulator({ recordingsDir: recordings, speed: 4 })
 let port = 0
@@ -41,7 +42,7 @@ function replay(file: string, chunk: () => number) {
 
 test('every captured Asterisk 22 stream parses the same whole or cut into random pieces', () => {
   const files = existsSync(AMI) ? readdirSync(AMI).filter((f) => f.endsWith('.rx-raw.txt')) : []
-  assert.ok(files.length >= 9, 'the captures are in shared/ami')
+  assert.ok(files.length >= 9, 'the captures are in tests/fixtures/ami')
   for (const f of files) {
     const whole = replay(f, () => 1 << 30)
     const pieces = replay(f, () => 1 + Math.floor(Math.random() * 17))
