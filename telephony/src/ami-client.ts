@@ -1,5 +1,5 @@
 // A typed AMI client built on the npm `asterisk-manager` package (0.2.0), with its known faults
-// worked around here (see ../../shared/ami/README.md):
+// worked around here (see tests/fixtures/ami/SOURCE.md, the notes on the captures from Asterisk 22):
 //  - it replaces a caller's `ActionID` (it only honours a lower-case `actionid`): we always pass our
 //    own lower-case id and match responses and list events by it ourselves;
 //  - it lower-cases every header name of what it receives: we restore Asterisk's spelling;

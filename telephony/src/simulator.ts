@@ -1,7 +1,7 @@
 // A PBX simulator that speaks AMI over TCP the way Asterisk 22 does (banner, Login, Ping, Logoff,
 // Originate sync and async, Hangup, MixMonitor, StopMixMonitor, CoreShowChannels, Status, Command)
 // with the event names, header order and two-leg Local-channel shape of the captures in
-// shared/ami. The embedded default runs it so a newcomer sees calls pop without a phone system.
+// tests/fixtures/ami. The embedded default runs it so a newcomer sees calls pop without a phone system.
 import { createServer, type Server, type Socket } from 'node:net'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -20,6 +20,8 @@ export const SCREENS: Record<string, string[]> = {
   station: ['technician', 'team_lead', 'operator', 'admin'],
   manage: ['manager', 'team_lead', 'admin'],
   admin: ['admin'],
+  // one order's page (/tech/orders/:id): what the job sheet's QR code and the board's links open
+  order: ['operator', 'technician', 'team_lead', 'manager', 'admin'],
 }
 
 export const HOME: Record<string, string> = { operator: '/desk', technician: '/tech', team_lead: '/station', manager: '/manage', admin: '/admin' }

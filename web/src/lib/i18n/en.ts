@@ -21,7 +21,7 @@ export const en: Messages = {
   board: { title: 'Live board', groupBy: 'Group', byStatus: 'By status', byTeam: 'By team', team: 'Team', category: 'Category', building: 'Building', urgency: 'Urgency', all: 'All',
     today: 'Today', created: 'Created', completed: 'Completed', overdue: 'Overdue', open: 'Open', sound: 'Sound alerts', wall: 'Wall screen', elapsed: 'Elapsed', chases: 'Chases', empty: 'No open orders' },
   tech: { title: 'My orders', mine: 'Mine', pool: 'Team pool', take: 'Take', note: 'Completion note', reason: 'Reason', confirm: 'Confirm', back: 'Back', timeline: 'Timeline', deadlines: 'Deadlines',
-    respondBy: 'Arrive by', completeBy: 'Complete by', empty: 'Nothing here', requester: 'Requester', call: 'Call', tools: 'Tools', sheet: 'Job sheet' },
+    respondBy: 'Arrive by', completeBy: 'Complete by', empty: 'Nothing here', requester: 'Requester', call: 'Call', tools: 'Tools', sheet: 'Job sheet', recording: 'Call recording' },
   station: { title: 'Service point printing', waiting: 'Job sheets to print', printSelected: 'Print selected', printOne: 'Print', markPrinted: 'Mark printed', paper: 'Paper', selectAll: 'Select all', none: 'Nothing waiting to print', printed: 'Marked printed' },
   manage: { title: 'KPIs', from: 'From', to: 'To', team: 'Team', allTeams: 'All teams', load: 'Show', export: 'Export CSV', timeliness: 'Timeliness', response: 'Response on time', completion: 'Completion',
     chase: 'Chase rate', satisfaction: 'Satisfaction', goodShare: 'Rated 4–5', perStaff: 'Orders per staff', complaints: 'Complaints', weekly: 'Weekly volume by category', trend: 'Timeliness trend',

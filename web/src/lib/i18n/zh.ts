@@ -20,7 +20,7 @@ export const zh = {
   board: { title: '实时看板', groupBy: '分组', byStatus: '按状态', byTeam: '按班组', team: '班组', category: '类别', building: '楼宇', urgency: '紧急程度', all: '全部',
     today: '今日', created: '新建', completed: '完成', overdue: '超时', open: '未完成', sound: '声音提醒', wall: '大屏模式', elapsed: '已用时', chases: '催单', empty: '没有未完成的工单' },
   tech: { title: '我的工单', mine: '我的', pool: '班组待领', take: '领取', note: '完成说明', reason: '原因', confirm: '确定', back: '返回', timeline: '处理记录', deadlines: '时限',
-    respondBy: '到场时限', completeBy: '完成时限', empty: '暂无工单', requester: '报修人', call: '拨打', tools: '辅助工具', sheet: '工作单' },
+    respondBy: '到场时限', completeBy: '完成时限', empty: '暂无工单', requester: '报修人', call: '拨打', tools: '辅助工具', sheet: '工作单', recording: '通话录音' },
   station: { title: '服务网点打印', waiting: '待打印工作单', printSelected: '打印所选', printOne: '打印', markPrinted: '标记已打印', paper: '纸张', selectAll: '全选', none: '没有待打印的工作单', printed: '已标记打印' },
   manage: { title: '统计分析', from: '从', to: '到', team: '班组', allTeams: '全部班组', load: '查询', export: '导出 CSV', timeliness: '及时率', response: '响应及时率', completion: '完成率',
     chase: '催单率', satisfaction: '满意度', goodShare: '满意(4–5分)占比', perStaff: '人均完成量', complaints: '投诉', weekly: '每周工单量（按类别）', trend: '完成及时率趋势',
