@@ -31,6 +31,17 @@ const waitFor = <T>(fn: () => T | undefined, ms = 3000): Promise<T> => new Promi
 test.before(async () => { port = await sim.start() })
 test.after(async () => { for (const c of clients) await c.close(); await sim.stop() })
 
+/** A connected client feeding a call model; `seen` collects what the model reports. */
+async function watchCalls() {
+  const c = client()
+  const model = new CallModel({ hotlineExten: '100', hotlineContext: 'hotline' })
+  const seen: CallEvent[] = []
+  model.onCall((e) => seen.push(e))
+  c.on('event', (e) => model.handle(e))
+  await c.connect()
+  return { c, seen }
+}
+
 function replay(file: string, chunk: () => number) {
   const bytes = readFileSync(join(AMI, file))
   const messages: AmiMessage[] = []
@@ -112,12 +123,7 @@ test('actions: responses matched by our own ActionID, Command output, CoreShowCh
 })
 
 test('a hotline call: ringing at the operator\'s phone → answered → ended with duration, cause and a real WAV', async () => {
-  const c = client()
-  const model = new CallModel({ hotlineExten: '100', hotlineContext: 'hotline' })
-  const seen: CallEvent[] = []
-  model.onCall((e) => seen.push(e))
-  c.on('event', (e) => model.handle(e))
-  await c.connect()
+  const { seen } = await watchCalls()
   sim.simulateIncomingCall({ from: '3512', callerName: '心内科护士站', answerBy: 'PJSIP/8001', answerAfterMs: 400, talkMs: 4000 })
   const ended = await waitFor(() => seen.find((e) => e.type === 'ended')) as Extract<CallEvent, { type: 'ended' }>
   assert.equal(seen.map((e) => e.type), ['ringing', 'recording', 'answered', 'ended'])
@@ -135,12 +141,7 @@ test('a hotline call: ringing at the operator\'s phone → answered → ended wi
 })
 
 test('a call nobody answers is reported missed', async () => {
-  const c = client()
-  const model = new CallModel({ hotlineExten: '100', hotlineContext: 'hotline' })
-  const seen: CallEvent[] = []
-  model.onCall((e) => seen.push(e))
-  c.on('event', (e) => model.handle(e))
-  await c.connect()
+  const { seen } = await watchCalls()
   sim.simulateIncomingCall({ from: '2120', ringMs: 400 })
   const ended = await waitFor(() => seen.find((e) => e.type === 'ended')) as Extract<CallEvent, { type: 'ended' }>
   assert.is(ended.missed, true)

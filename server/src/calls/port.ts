@@ -2,12 +2,9 @@
 // Asterisk AMI (or its simulator); the server never sees AMI itself.
 export type PbxStatus = 'up' | 'down' | 'connecting' | 'none'
 
-export type CallEvent =
-  | { type: 'ringing'; linkedid: string; callerNumber: string; callerName: string | null; exten: string; operatorDevice: string | null; at: Date }
-  | { type: 'answered'; linkedid: string; operatorDevice: string | null; at: Date }
-  | { type: 'ended'; linkedid: string; durationSec: number; cause: number; causeText: string; missed: boolean; at: Date }
-  | { type: 'recording'; linkedid: string; file: string }
-  | { type: 'originate'; reference: string; linkedid: string | null; outcome: 'answered' | 'busy' | 'no_answer' | 'failed'; at: Date }
+// the call model's events, as telephony/ reports them
+export type { CallEvent } from '../../../telephony/src/calls.ts'
+import type { CallEvent } from '../../../telephony/src/calls.ts'
 
 export interface OriginateRequest {
   /** our reference, echoed back in the 'originate' event */

@@ -1,0 +1,16 @@
+// The benchmark runs end to end in seconds (`--smoke`) and prints every row of its table; the real
+// figures come from `npm run bench` and live in docs/PERFORMANCE.md.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+
+test('npm run bench -- --smoke prints the whole table', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--smoke'], { timeout: 180_000, maxBuffer: 1 << 20 })
+  for (const row of ['intake, 8 clients', 'intake, 32 clients', 'transitions, 8 clients', 'live fan-out', 'KPI dashboard, one month', 'KPI dashboard, one year', 'job sheets', 'server RSS', 'start-up']) {
+    assert.ok(stdout.includes(row), `the table has no "${row}" row:\n${stdout}`)
+  }
+  assert.match(stdout, /\| intake, 8 clients +\| \d+\/s p50 [\d.]+ ms p99 [\d.]+ ms/)
+})
+
+test.run()
