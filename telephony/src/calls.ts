@@ -126,10 +126,13 @@ export class CallModel extends EventEmitter {
     if (call.recording) this.report({ type: 'recording', linkedid: call.linkedid, file: call.recording })
   }
 
-  /** After a reconnect: calls the PBX no longer has ended while we were away. */
-  reconcile(channels: AmiMessage[]): string[] {
+  /**
+   * After a reconnect: calls we knew of before it (`known`) that the PBX no longer has ended while
+   * we were away. Calls that began after the snapshot was asked for are left alone.
+   */
+  reconcile(channels: AmiMessage[], known: Iterable<string>): string[] {
     const alive = new Set(channels.map((c) => header(c, 'Linkedid')))
-    const gone = [...this.calls.keys()].filter((id) => !alive.has(id))
+    const gone = [...known].filter((id) => this.calls.has(id) && !alive.has(id))
     for (const id of gone) this.calls.delete(id)
     return gone
   }

@@ -57,7 +57,9 @@ export class Telephony extends EventEmitter {
     client.on('status', (s) => t.emit('status', s))
     // after a reconnect, calls that ended while the link was down are closed off
     client.on('connected', ({ reconnect }) => {
-      if (reconnect) client.coreShowChannels().then((channels) => t.emit('reconciled', calls.reconcile(channels))).catch((err) => t.emit('warning', err))
+      if (!reconnect) return
+      const known = calls.active
+      client.coreShowChannels().then((channels) => t.emit('reconciled', calls.reconcile(channels, known))).catch((err) => t.emit('warning', err))
     })
     // the first login is tried in the background too: a PBX that is down at start-up comes up later
     client.connect().catch((err) => t.emit('warning', err))

@@ -107,10 +107,32 @@ test('the PBX goes away and comes back: the board sees the outage and the recove
   assert.is(manual.body.manual, true)
   assert.is((await t.call('operator', 'POST', '/api/calls/originate', { number: '3601' })).body.error, 'pbx_down')
   const back = Date.now()
+  const before = Number((await t.db.db.selectFrom('call').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
   await sim.start(port)
   await board.next((m) => m.type === 'pbx.status' && m.data.status === 'up', 5000)
   assert.ok(Date.now() - back < 5000)
   assert.is((await t.call(null, 'GET', '/api/health')).body.pbx, 'up')
+  // after the outage: a new call is recorded once, and nothing from before is duplicated
+  const desk = await t.connect('operator')
+  sim.simulateIncomingCall({ from: '3801', answerBy: 'PJSIP/8001', answerAfterMs: 100, talkMs: 300 })
+  await desk.next((m) => m.type === 'call.ended', 5000)
+  const after = await t.db.db.selectFrom('call').select(['id', 'linkedid']).execute()
+  assert.is(after.length, before + 1)
+  assert.is(new Set(after.map((c) => c.linkedid).filter(Boolean)).size, after.filter((c) => c.linkedid).length, 'no call recorded twice')
+})
+
+test('a call that was up when the PBX went away is closed after it comes back, not left ringing', async () => {
+  const sim = phone.raw.simulator!
+  const port = sim.port
+  const desk = await t.connect('operator')
+  sim.simulateIncomingCall({ from: '3901', answerBy: 'PJSIP/8001', answerAfterMs: 100, talkMs: 60_000 })
+  const ringing = await desk.next((m) => m.type === 'call.ringing' && m.data.callerNumber === '3901', 3000)
+  await desk.next((m) => m.type === 'call.answered', 3000)
+  await sim.stop()
+  await sim.start(port)
+  await waitUntil(async () => (await t.db.db.selectFrom('call').select('state').where('id', '=', ringing.data.callId).executeTakeFirstOrThrow()).state === 'ended', 8000)
+  const call = (await t.call('operator', 'GET', `/api/calls/${ringing.data.callId}`)).body
+  assert.match(call.hangupCauseText, 'PBX link was down')
 })
 
 test.run()

@@ -23,22 +23,22 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
   return fetch(`${t.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, ...headers }, body: JSON.stringify(body) })
 }
 
-test('20 concurrent accepts of one order: exactly one succeeds, the rest answer 409', async () => {
+test('50 concurrent accepts of one order: exactly one succeeds, the rest answer 409', async () => {
   const { body: order } = await t.call('operator', 'POST', '/api/work-orders', newOrder())
-  const answers = await Promise.all(Array.from({ length: 20 }, () => post(`/api/work-orders/${order.id}/transitions`, { action: 'accept', version: order.version })))
+  const answers = await Promise.all(Array.from({ length: 50 }, () => post(`/api/work-orders/${order.id}/transitions`, { action: 'accept', version: order.version })))
   const codes = answers.map((a) => a.status)
   assert.is(codes.filter((c) => c === 200).length, 1, codes.join(','))
-  assert.is(codes.filter((c) => c === 409).length, 19)
+  assert.is(codes.filter((c) => c === 409).length, 49)
   const accepts = await t.db.db.selectFrom('work_order_event').select('id').where('work_order_id', '=', order.id).where('kind', '=', 'accept').execute()
   assert.is(accepts.length, 1, 'one accept on the timeline')
 })
 
-test('concurrent chases are all counted', async () => {
+test('50 concurrent chases are all counted', async () => {
   const { body: order } = await t.call('operator', 'POST', '/api/work-orders', newOrder())
-  const answers = await Promise.all(Array.from({ length: 15 }, () => post(`/api/work-orders/${order.id}/chases`, {})))
+  const answers = await Promise.all(Array.from({ length: 50 }, () => post(`/api/work-orders/${order.id}/chases`, {})))
   assert.ok(answers.every((a) => a.status === 201))
   const after = await t.call('operator', 'GET', `/api/work-orders/${order.id}`)
-  assert.is(after.body.chaseCount, 15)
+  assert.is(after.body.chaseCount, 50)
 })
 
 test('a retried Idempotency-Key gives one order, even when the retries overlap', async () => {
@@ -59,6 +59,23 @@ test('order numbers are unique and consecutive within the day under concurrent i
   assert.is(new Set(numbers).size, 12)
   const seq = numbers.map((n) => Number(n.slice(-4))).sort((a, b) => a - b)
   assert.is(seq[seq.length - 1]! - seq[0]!, 11, 'no gaps')
+})
+
+test('concurrent edits of one routing rule: one wins, the others are told it changed, nothing is lost silently', async () => {
+  const admin = await t.login('admin')
+  const rules = (await t.call('admin', 'GET', '/api/routing-rules')).body.items
+  const rule = rules.find((r: any) => r.name === '餐饮')
+  const { id, version, ...fields } = rule
+  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${t.base}/api/routing-rules/${id}`, {
+    method: 'PUT', headers: { 'content-type': 'application/json', cookie: admin }, body: JSON.stringify({ ...fields, name: `餐饮 ${i}`, version }),
+  })))
+  const codes = answers.map((a) => a.status)
+  assert.is(codes.filter((c) => c === 200).length, 1, codes.join(','))
+  assert.is(codes.filter((c) => c === 409).length, 9)
+  const winner = await answers.find((a) => a.status === 200)!.json()
+  const now = (await t.call('admin', 'GET', '/api/routing-rules')).body.items.find((r: any) => r.id === id)
+  assert.is(now.name, winner.name)
+  assert.is(now.version, version + 1)
 })
 
 test.run()

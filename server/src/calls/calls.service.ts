@@ -97,10 +97,14 @@ export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: Tele
     return old.length
   }
 
-  /** After the PBX comes back: calls we still think are live but the PBX no longer has have ended. */
-  async function reconcile() {
+  /**
+   * After the PBX comes back: calls begun before it came back that we still think are live, but
+   * the PBX no longer has, ended while the link was down. Calls begun since are not touched.
+   */
+  async function reconcile(backAt = new Date()) {
+    const stale = await db.selectFrom('call').select(['id', 'linkedid']).where('state', 'in', ['ringing', 'answered', 'dialing'])
+      .where('manual', '=', false).where('started_at', '<', backAt).execute()
     const live = new Set(await telephony.activeLinkedids())
-    const stale = await db.selectFrom('call').select(['id', 'linkedid']).where('state', 'in', ['ringing', 'answered', 'dialing']).where('manual', '=', false).execute()
     for (const c of stale) {
       if (c.linkedid && live.has(c.linkedid)) continue
       await db.updateTable('call').set({ state: 'ended', ended_at: new Date(), hangup_cause_text: 'ended while the PBX link was down' }).where('id', '=', c.id).execute()
