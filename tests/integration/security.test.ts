@@ -62,6 +62,9 @@ test('a technician sees the requester phone masked; the operator sees it whole a
   const log = await t.call('admin', 'GET', `/api/audit?subject=work_order:${created.body.id}`)
   assert.is(log.body.items[0].action, 'view_requester')
   assert.is(log.body.items[0].username, 'operator')
+  // a board refreshing the card after a live event is not a look at the person
+  await t.call('manager', 'GET', `/api/work-orders/${created.body.id}?brief=true`)
+  assert.is((await t.call('admin', 'GET', `/api/audit?subject=work_order:${created.body.id}`)).body.items.length, log.body.items.length)
 })
 
 test('the audit log cannot be edited or deleted, even by the database owner', async () => {

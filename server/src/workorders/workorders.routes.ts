@@ -34,13 +34,15 @@ export async function workOrderRoutes(app: App, { db, config }: Services) {
   })
 
   app.get('/api/work-orders/:id', {
-    schema: { params: IdParams, response: { 200: WorkOrderWithTimeline, ...errors } },
+    // ?brief=true: the order as a list shows it, for screens refreshing one card after a live event
+    schema: { params: IdParams, querystring: Type.Object({ brief: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), response: { 200: WorkOrderWithTimeline, ...errors } },
   }, async (request) => {
     const order = await findWorkOrder(db, request.params.id)
     if (!order) throw notFound(`work order ${request.params.id}`)
     const user = request.user!
     if (user.role === 'technician' && order.team.id !== user.teamId && order.assignee?.id !== user.staffId) throw forbidden('this order is not for your team')
-    // opening one order with the requester's full phone number is a look at a person's details
+    if (request.query.brief) return { ...forViewer(order, user.role), timeline: [] }
+    // opening one order's page with the requester's full phone number is a look at a person's details
     if (seesPhones(user.role) && order.requester.phone) await audit(db, request, 'view_requester', `work_order:${order.id}`, { number: order.number })
     return { ...forViewer(order, user.role), timeline: await timeline(db, order.id) }
   })
