@@ -81,7 +81,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
 
   app.get('/api/health', {
     schema: { response: { '2xx': Health, 503: Health } },
-  }, async (request, reply) => {
+  }, async (_request, reply) => {
     const dbUp = await ping(database.db)
     if (!dbUp) reply.status(503)
     return { status: dbUp ? 'ok' : 'degraded', db: database.kind, pbx: services.pbxStatus(), version: '0.1.0' }

@@ -12,7 +12,6 @@ import { URGENCIES, type CreateWorkOrder, type Transition, type WorkOrder } from
 export interface Actor { userId: number | null; name: string; user?: SessionUser }
 export const actorOf = (user: SessionUser): Actor => ({ userId: user.id, name: user.displayName, user })
 
-const minutes = (m: number) => m * 60_000
 export const urgencyIndex = (u: Urgency) => URGENCIES.indexOf(u)
 
 export function orderEventData(o: WorkOrderRow, action?: string) {
