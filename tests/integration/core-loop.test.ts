@@ -151,4 +151,16 @@ test('reopening a completed order counts as rework', async () => {
   assert.is(reopened.body.completedAt, null)
 })
 
+test('reassigning to another team moves the order to that team\'s service point and print queue', async () => {
+  const { body: order } = await t.call('operator', 'POST', '/api/work-orders', airCon())
+  await t.call('operator', 'POST', '/api/job-sheets/printed', { ids: [order.id] })
+  const staff = (await t.call('operator', 'GET', '/api/staff')).body.items
+  const it = staff.find((s: any) => s.name === '林涛')
+  const moved = await t.call('operator', 'POST', `/api/work-orders/${order.id}/transitions`, { action: 'reassign', version: order.version + 0, assigneeId: it.id, reason: '其实是网络问题' })
+  assert.is(moved.status, 200, JSON.stringify(moved.body))
+  assert.is(moved.body.team.name, '信息中心')
+  assert.is(moved.body.servicePoint.name, '门诊计算机维修点')
+  assert.is(moved.body.printedAt, null, 'waits to be printed at the new service point')
+})
+
 test.run()

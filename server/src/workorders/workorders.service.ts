@@ -121,7 +121,10 @@ export async function transition(db: Kysely<DB>, id: number, input: Transition, 
         const person = await trx.selectFrom('staff').select(['id', 'team_id', 'name']).where('id', '=', input.assigneeId!).where('active', '=', true).executeTakeFirst()
         if (!person) throw badRequest('assigneeId', `no staff member ${input.assigneeId}`)
         if (actor.user?.role === 'team_lead' && person.team_id !== actor.user.teamId) throw forbidden('a team lead reassigns within the team')
-        Object.assign(set, { assignee_id: person.id, team_id: person.team_id, accepted_at: null, arrived_at: null, held_from: null, dispatched_at: now })
+        // moving to another team moves the job sheet to that team's service point too
+        const point = person.team_id === order.team_id ? order.service_point_id
+          : (await trx.selectFrom('service_point').select('id').where('team_id', '=', person.team_id).orderBy('id').limit(1).executeTakeFirst())?.id ?? null
+        Object.assign(set, { assignee_id: person.id, team_id: person.team_id, service_point_id: point, printed_at: person.team_id === order.team_id ? order.printed_at : null, accepted_at: null, arrived_at: null, held_from: null, dispatched_at: now })
         events.push({ workOrderId: id, kind: 'reassigned', actorUserId: actor.userId, actorName: actor.name, note: `→ ${person.name}`, data: { from: order.assignee_id, to: person.id } })
         break
       }
