@@ -44,3 +44,16 @@ test('the service point prints waiting job sheets as one PDF and marks them prin
   }
   await lead.context.close()
 })
+
+test('each role lands on its own screen and is sent back there from a screen it may not use', async ({ browser }) => {
+  const homes: Record<string, RegExp> = { operator: /\/desk$/, tech: /\/tech$/, lead: /\/station$/, manager: /\/manage$/, admin: /\/admin$/, agent: /\/welcome$/, handler: /\/welcome$/ }
+  for (const [user, home] of Object.entries(homes)) {
+    const s = await signedIn(browser, user)
+    await expect(s.page).toHaveURL(home)
+    if (user !== 'admin') {
+      await s.page.goto('/admin')
+      await expect(s.page).toHaveURL(home)
+    }
+    await s.context.close()
+  }
+})

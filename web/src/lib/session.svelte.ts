@@ -25,5 +25,5 @@ export const SCREENS: Record<string, string[]> = {
 }
 
 export const HOME: Record<string, string> = { operator: '/desk', technician: '/tech', team_lead: '/station', manager: '/manage', admin: '/admin' }
-export const homeOf = (role: string) => HOME[role] ?? '/board'
+export const homeOf = (role: string) => HOME[role] ?? '/welcome'
 export const may = (screen: string, role: string | undefined) => !!role && (SCREENS[screen] ?? []).includes(role)
