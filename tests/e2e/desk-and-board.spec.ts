@@ -22,6 +22,7 @@ test('an operator files an order from the keyboard and a board in another browse
   await board.page.waitForLoadState('networkidle')
   const openBefore = Number(await board.page.getByTestId('count-open').textContent())
 
+  const phone = await signedIn(browser, 'tech', { width: 360, height: 740 })
   const desk = await signedIn(browser, 'operator')
   await expect(desk.page).toHaveURL(/\/desk$/)
   const item = desk.page.getByRole('combobox', { name: '服务项目' })
@@ -44,6 +45,9 @@ test('an operator files an order from the keyboard and a board in another browse
   await desk.page.getByLabel('姓名').press('Enter')
   number = (await desk.page.getByTestId('created-number').textContent())!.trim()
   expect(number).toMatch(/^WO-\d{8}-\d{4}$/)
+  // the technician it went to hears of it on their phone at once
+  await expect(phone.page.getByText(`新工单: ${number}`)).toBeVisible()
+  await phone.context.close()
 
   const card = board.page.locator(`article[data-number="${number}"]`)
   await expect(card).toBeVisible({ timeout: 1000 + (Date.now() - filedAt) })
