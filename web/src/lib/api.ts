@@ -4,6 +4,9 @@ export class ApiError extends Error {
   constructor(readonly status: number, readonly error: string, message: string, readonly field?: string, readonly body?: any) { super(message) }
 }
 
+/** What to show a person when a call failed: the server's message, or the error itself. */
+export const errorText = (err: unknown) => (err instanceof ApiError ? err.message : String(err))
+
 export async function api<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(url, {
     method,
