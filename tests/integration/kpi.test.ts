@@ -29,6 +29,8 @@ const rows = [
   // H: after the period altogether
   { itemCode: 'repair.ac', extension: '3512', requesterName: 'H', status: 'completed', assigneeName: '李明',
     createdAt: at('2026-03-09T00:10'), arrivedAt: at('2026-03-09T00:20'), completedAt: at('2026-03-09T01:00') },
+  // J: praise is feedback in the same category, not a complaint
+  { itemCode: 'complaint.praise', extension: '3501', requesterName: 'J', status: 'dispatched', createdAt: at('2026-03-05T15:00') },
   // I: on time, chased once, rated only after the period
   { itemCode: 'repair.water', extension: '3701', requesterName: 'I', status: 'completed', assigneeName: '李明', chaseCount: 1,
     createdAt: at('2026-03-07T09:00'), arrivedAt: at('2026-03-07T09:15'), completedAt: at('2026-03-07T10:00'), ratingScore: 2, ratedAt: at('2026-03-09T10:00') },
@@ -64,15 +66,15 @@ test('response on time: arrived in the period by the response deadline (B and F 
 
 test('completion: created in the period, not cancelled, completed by its end (G finished after it)', async () => {
   const k = await kpi()
-  assert.is(k.counts.created, 6)
+  assert.is(k.counts.created, 7)
   assert.is(k.counts.createdCompleted, 4)
-  close(k.completionRate, 4 / 6)
+  close(k.completionRate, 4 / 7)
 })
 
 test('chase rate: created in the period with a chase, cancelled orders left out (B, D, I)', async () => {
   const k = await kpi()
   assert.is(k.counts.createdChased, 3)
-  close(k.chaseRate, 3 / 6)
+  close(k.chaseRate, 3 / 7)
 })
 
 test('satisfaction: mean and share of 4–5 among orders rated in the period (5, 3, 4)', async () => {
@@ -94,9 +96,9 @@ test('volume per staff member: completed / distinct people who completed (王建
 test('weekly volume by category and complaints by category', async () => {
   const k = await kpi()
   const week = Object.fromEntries(k.weeklyByCategory.map((w: any) => [w.categoryEn, w.orders]))
-  assert.equal(week, { Repairs: 3, Transport: 1, 'Complaints & feedback': 2 })
+  assert.equal(week, { Repairs: 3, Transport: 1, 'Complaints & feedback': 3 })
   assert.ok(k.weeklyByCategory.every((w: any) => w.week === '2026-03-02'))
-  assert.is(k.counts.complaints, 2)
+  assert.is(k.counts.complaints, 2, 'praise is not a complaint')
   assert.equal(k.complaintsByCategory.map((c: any) => c.itemEn).sort(), ['Food quality complaint', 'Staff attitude complaint'])
 })
 
@@ -128,9 +130,9 @@ test('a change to an order of a past day shows in the next dashboard (the day\'s
   const cancelled = await t.call('manager', 'POST', `/api/work-orders/${d.id}/transitions`, { action: 'cancel', version: d.version, reason: '重复投诉' })
   assert.is(cancelled.status, 200)
   const k = await kpi()
-  assert.is(k.counts.created, 5)
+  assert.is(k.counts.created, 6)
   assert.is(k.counts.complaints, 1)
-  close(k.chaseRate, 2 / 5)
+  close(k.chaseRate, 2 / 6)
 })
 
 test('today is counted live: an order filed now is in today\'s figures at once', async () => {

@@ -63,6 +63,7 @@ export interface ItemTable {
   tools: Generated<string[]>
   script: Generated<string>
   active: Generated<boolean>
+  complaint: Generated<boolean>
 }
 export interface RoutingRuleTable {
   id: Generated<number>

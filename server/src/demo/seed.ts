@@ -60,6 +60,8 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<boolea
       await trx.insertInto('item').values(cat.items.map(([code, name, nameEn, pinyin, team, response, completion, tools, script]) => ({
         category_id: c.id, code, name, name_en: nameEn, pinyin, default_team_id: teamIds[team]!,
         response_minutes: response, completion_minutes: completion, tools, script,
+        // praise and suggestions share the category but are not complaints
+        complaint: cat.code === 'complaint' && code !== 'complaint.praise',
       }))).execute()
     }
 

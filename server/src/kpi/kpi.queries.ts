@@ -25,7 +25,7 @@ type Sums = {
 interface RollupRow extends Sums {
   set: 'total' | 'day' | 'week' | 'item'
   day: string | null; week: string | null; category_id: number | null; category: string | null; category_en: string | null
-  item_id: number | null; item: string | null; item_en: string | null; category_code: string | null
+  item_id: number | null; item: string | null; item_en: string | null; complaint: boolean | null
 }
 
 export async function computeKpis(db: Kysely<DB>, q: KpiQuery) {
@@ -43,10 +43,10 @@ export async function computeKpis(db: Kysely<DB>, q: KpiQuery) {
     sql<RollupRow>`
       SELECT CASE WHEN grouping(r.day) = 0 THEN 'day' WHEN grouping(date_trunc('week', r.day)) = 0 THEN 'week' WHEN grouping(i.id) = 0 THEN 'item' ELSE 'total' END AS set,
              to_char(r.day, 'YYYY-MM-DD') AS day, to_char(date_trunc('week', r.day), 'YYYY-MM-DD') AS week,
-             c.id AS category_id, c.name AS category, c.name_en AS category_en, c.code AS category_code, i.id AS item_id, i.name AS item, i.name_en AS item_en, ${sums}
+             c.id AS category_id, c.name AS category, c.name_en AS category_en, i.complaint, i.id AS item_id, i.name AS item, i.name_en AS item_en, ${sums}
       FROM kpi_rows(${q.from}::date, ${q.to}::date) r JOIN item i ON i.id = r.item_id JOIN category c ON c.id = i.category_id
       WHERE true ${team}
-      GROUP BY GROUPING SETS ((), (r.day), (date_trunc('week', r.day), c.id, c.name, c.name_en), (i.id, i.name, i.name_en, c.id, c.name, c.name_en, c.code))`.execute(db),
+      GROUP BY GROUPING SETS ((), (r.day), (date_trunc('week', r.day), c.id, c.name, c.name_en), (i.id, i.name, i.name_en, i.complaint, c.id, c.name, c.name_en))`.execute(db),
     sql<{ staff_id: number; name: string; team_id: number; completed: number; completed_on_time: number; mean_response_min: number | null; mean_completion_min: number | null }>`
       SELECT s.id AS staff_id, s.name, s.team_id, sum(r.completed)::int AS completed, sum(r.completed_on_time)::int AS completed_on_time,
              round((sum(r.response_sec) / nullif(sum(r.response_n), 0) / 60)::numeric, 1)::float8 AS mean_response_min,
@@ -58,7 +58,7 @@ export async function computeKpis(db: Kysely<DB>, q: KpiQuery) {
   const zero: Sums = { created: 0, created_chased: 0, created_completed: 0, completed: 0, completed_on_time: 0, arrived: 0, arrived_on_time: 0, rated: 0, rating_sum: 0, rated_good: 0 }
   const h: Sums = rows.find((r) => r.set === 'total') ?? zero
   const byItem = rows.filter((r) => r.set === 'item')
-  const complaints = byItem.filter((r) => r.category_code === 'complaint' && r.created > 0).sort((a, b) => b.created - a.created || a.item_id! - b.item_id!)
+  const complaints = byItem.filter((r) => r.complaint && r.created > 0).sort((a, b) => b.created - a.created || a.item_id! - b.item_id!)
 
   // the rollup counts an order completed whenever it was; "completed by the period's end" takes
   // back those finished after it — orders created on the last day, or that took over a day. A
