@@ -209,7 +209,23 @@ await server.stop()
   await fresh.stop()
   const reopen = await startServer({ DATA_DIR: dir }, 3854)
   await reopen.stop()
+  // intake on the embedded database, where it applies: one process, one PGlite connection
+  const embedded = await startServer({ DATA_DIR: dir }, 3855)
+  const ecookie = await signIn(embedded.base, 'operator')
+  const ecat = await (await fetch(`${embedded.base}/api/catalogue`, { headers: { cookie: ecookie } })).json()
+  const eloc = (await (await fetch(`${embedded.base}/api/locations?extension=3512`, { headers: { cookie: ecookie } })).json()).items[0].id
+  const ebody = JSON.stringify({ itemId: ecat.categories[0].items[0].id, locationId: eloc, urgency: 'routine', requester: { name: '基准测试' } })
+  const eIntake = await load(8, SECONDS, async () => {
+    const res = await fetch(`${embedded.base}/api/work-orders`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: ecookie }, body: ebody })
+    if (res.status !== 201) throw new Error(`embedded intake ${res.status}`)
+    await res.arrayBuffer()
+  })
+  await embedded.stop()
   rmSync(dir, { recursive: true, force: true })
+  rows.push({
+    name: 'intake on the embedded database, 8 clients', figure: `${fmt(eIntake.perSecond, 0)}/s p50 ${fmt(eIntake.p50)} ms p99 ${fmt(eIntake.p99)} ms`,
+    baseline: 'PGlite: one connection in the server process', target: '—', verdict: '',
+  })
   rows.push({
     name: 'start-up to first answered request', figure: `PostgreSQL ${fmt(again.startMs, 0)} ms; embedded: reopen ${fmt(reopen.startMs, 0)} ms`,
     baseline: `embedded first start (init + migrate + seed) ${fmt(fresh.startMs, 0)} ms`, target: '—', verdict: '',
