@@ -10,17 +10,18 @@ export function percentile(sorted: number[], p: number) {
 
 export interface LoadResult { count: number; seconds: number; perSecond: number; p50: number; p99: number }
 
-/** Runs `task` from `concurrency` loops for `seconds` (or `maxOps`), timing each call in ms. */
-export async function load(concurrency: number, seconds: number, task: (i: number) => Promise<void>, maxOps = Infinity): Promise<LoadResult> {
+/** Runs `task` from `concurrency` loops for `seconds` (or `maxOps`), timing each call in ms. Each
+ * call is told its loop's number, so a loop can keep its own connection. */
+export async function load(concurrency: number, seconds: number, task: (i: number, loop: number) => Promise<void>, maxOps = Infinity): Promise<LoadResult> {
   const latencies: number[] = []
   const until = performance.now() + seconds * 1000
   let n = 0
   const started = performance.now()
-  await Promise.all(Array.from({ length: concurrency }, async () => {
+  await Promise.all(Array.from({ length: concurrency }, async (_, loop) => {
     while (performance.now() < until && n < maxOps) {
       const i = n++
       const t0 = performance.now()
-      await task(i)
+      await task(i, loop)
       latencies.push(performance.now() - t0)
     }
   }))

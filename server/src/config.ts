@@ -5,6 +5,8 @@ export interface Config {
   port: number
   host: string
   databaseUrl: string | null
+  /** PostgreSQL connections of this instance; undefined: two per core, at least four */
+  databasePoolSize?: number
   dataDir: string
   demo: boolean
   demoPassword: string
@@ -39,6 +41,12 @@ export function parseEscalation(text: string): EscalationLevel[] {
   }).sort((a, b) => a.afterMinutes - b.afterMinutes)
 }
 
+function positiveInteger(name: string, text: string): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected a whole number of at least 1, got "${text}"`)
+  return n
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const databaseUrl = env.DATABASE_URL || null
   const port = Number(env.PORT ?? 3000)
@@ -46,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl,
+    databasePoolSize: env.DATABASE_POOL_SIZE ? positiveInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE) : undefined,
     dataDir: env.DATA_DIR ?? './data',
     // the embedded default is a demo; on a real database it is opt-in
     demo: databaseUrl ? env.DEMO === '1' : env.DEMO !== '0',

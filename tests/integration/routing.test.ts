@@ -1,6 +1,7 @@
 // Routing rules pick the team and service point; the person is the least loaded on duty.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { sql } from 'kysely'
 import { startTestApp, demoRefs, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
@@ -64,6 +65,34 @@ test('the least loaded person on duty gets the next order', async () => {
   assert.match(second.body.routing.reason, '0 open order')
   const third = await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
   assert.is(third.body.assignee.name, first.body.assignee.name, 'equal load: the one idle longest')
+})
+
+test('a busy day: the 10,000th order keeps every digit of its number and the next one follows', async () => {
+  // the day's counter as it stands after 9,999 orders (the hospital's local day, as intake counts it)
+  await sql`INSERT INTO order_counter (day, last) VALUES ((now() AT TIME ZONE 'Asia/Shanghai')::date, 9999)
+            ON CONFLICT (day) DO UPDATE SET last = 9999`.execute(t.db.db)
+  const tenThousandth = await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
+  const next = await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
+  assert.is(tenThousandth.status, 201, JSON.stringify(tenThousandth.body))
+  assert.match(tenThousandth.body.number, /^WO-\d{8}-10000$/)
+  assert.match(next.body.number, /^WO-\d{8}-10001$/)
+})
+
+test('someone with many open orders still gets no more than someone with few', async () => {
+  const maintenance = (await t.db.db.selectFrom('team').select('id').where('code', '=', 'maintenance').executeTakeFirstOrThrow()).id
+  await t.db.db.updateTable('work_order').set({ status: 'closed' }).execute()
+  await t.db.db.updateTable('staff').set({ on_duty: true }).where('name', 'in', ['王建国', '李明']).execute()
+  await t.db.db.updateTable('staff').set({ on_duty: false }).where('team_id', '=', maintenance).where('name', 'not in', ['王建国', '李明']).execute()
+  // 王建国 has 60 open orders, 李明 has 3: every new order goes to 李明 until they are even
+  for (let i = 0; i < 60; i++) await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
+  const wang = (await t.db.db.selectFrom('staff').select('id').where('name', '=', '王建国').executeTakeFirstOrThrow()).id
+  const li = (await t.db.db.selectFrom('staff').select('id').where('name', '=', '李明').executeTakeFirstOrThrow()).id
+  await t.db.db.updateTable('work_order').set({ assignee_id: wang }).where('status', '=', 'dispatched').execute()
+  await t.db.db.updateTable('work_order').set({ assignee_id: li }).where('status', '=', 'dispatched').where('id', 'in',
+    t.db.db.selectFrom('work_order').select('id').where('status', '=', 'dispatched').orderBy('id').limit(3)).execute()
+  const res = await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
+  assert.is(res.body.assignee.name, '李明')
+  assert.match(res.body.routing.reason, '3 open order')
 })
 
 test.run()

@@ -5,6 +5,7 @@ import type { DB, Role } from '../db/types.ts'
 import { hashToken, newSessionToken, verifyPassword } from './password.ts'
 import { accessFor, allows } from './permissions.ts'
 import { HttpError } from '../http/errors.ts'
+import { executePrepared } from '../db/db.ts'
 
 export const SESSION_COOKIE = 'hotline_sid'
 const MAX_FAILED_LOGINS = 5
@@ -55,13 +56,12 @@ export async function logIn(db: Kysely<DB>, username: string, password: string, 
 }
 
 export async function userForToken(db: Kysely<DB>, token: string): Promise<SessionUser | null> {
-  const row = await db.selectFrom('user_session')
+  const [row] = await executePrepared(db, db.selectFrom('user_session')
     .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
     .select(userColumns)
     .where('token_hash', '=', hashToken(token))
     .where('expires_at', '>', new Date())
-    .where('app_user.active', '=', true)
-    .executeTakeFirst()
+    .where('app_user.active', '=', true))
   return row ? toSessionUser(row) : null
 }
 

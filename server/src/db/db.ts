@@ -1,9 +1,10 @@
 // One way to reach the database whichever it is: real PostgreSQL through `pg`, or the embedded
 // PGlite in DATA_DIR when no DATABASE_URL is set. Queries, migrations and live events are the same.
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
+import { Kysely, PGliteDialect, PostgresDialect, sql, type Compilable, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite'
 import { mkdirSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import type { DB } from './types.ts'
 
 // int8 (ids, counts) as numbers and numeric as floats, as PGlite already returns them
@@ -22,10 +23,39 @@ export interface Database {
   close(): Promise<void>
 }
 
-export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+// The SQL texts of the hot queries (an order by id, a session by token, a row lock) and their
+// statement names. PostgreSQL spends far longer planning the order view's seven-table join than
+// running it (0.7 ms against 0.1 ms here), so these run as named prepared statements: each
+// connection plans them once. Only fixed-shape queries are registered, so the set stays small,
+// and nothing else gets a generic plan.
+const preparedNames = new Map<string, string>()
+
+/** Runs a fixed-shape query that every request makes, planned once per connection on PostgreSQL. */
+export async function executePrepared<O>(db: Kysely<DB>, query: Compilable<O> | RawBuilder<O>): Promise<O[]> {
+  const compiled = 'isRawBuilder' in query ? query.compile(db) : query.compile()
+  if (!preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `hotline_${preparedNames.size + 1}`)
+  return (await db.executeQuery(compiled)).rows
+}
+
+/**
+ * Connections: about two per core (PostgreSQL's own rule of thumb). More only queue inside the
+ * database: on two cores, eight busy connections made intake 15% slower than four, as backends
+ * waiting on the day's counter row took turns on the CPU with the one holding it.
+ */
+export const defaultPoolSize = () => Math.max(4, 2 * availableParallelism())
+
+export async function openPostgres(url: string, poolSize = defaultPoolSize()): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize })
   // a dropped idle connection must not take the process down; the pool replaces it
   pool.on('error', () => {})
+  // Kysely calls client.query(text, values); a registered text goes as a named statement
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    client.query = ((text: unknown, ...rest: unknown[]) => {
+      const name = typeof text === 'string' ? preparedNames.get(text) : undefined
+      return name && Array.isArray(rest[0]) ? query({ name, text, values: rest[0] }, ...rest.slice(1)) : query(text, ...rest)
+    }) as typeof client.query
+  })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   let listener: pg.Client | null = null
   return {
@@ -76,8 +106,8 @@ export async function openEmbedded(dataDir: string | null, existing?: PGlite | P
   }
 }
 
-export function openDatabase(config: { databaseUrl: string | null; dataDir: string }): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openEmbedded(config.dataDir)
+export function openDatabase(config: { databaseUrl: string | null; dataDir: string; databasePoolSize?: number }): Promise<Database> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databasePoolSize) : openEmbedded(config.dataDir)
 }
 
 export async function ping(db: Kysely<DB>): Promise<boolean> {

@@ -3,7 +3,7 @@
 // never for a change that rolled back — and to every instance listening on the database.
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB, WorkOrderStatus } from '../db/types.ts'
-import { LIVE_CHANNEL } from '../db/db.ts'
+import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
 
 export interface OrderEventData {
   id: number
@@ -29,5 +29,5 @@ export interface LiveMessage<T extends LiveEventType = LiveEventType> { type: T;
 
 export async function publish<T extends LiveEventType>(trx: Transaction<DB> | Kysely<DB>, type: T, data: LiveEvents[T]) {
   const message: LiveMessage<T> = { type, data, at: new Date().toISOString() }
-  await sql`SELECT pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(message)})`.execute(trx)
+  await executePrepared(trx, sql`SELECT pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(message)})`)
 }

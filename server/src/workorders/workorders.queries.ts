@@ -1,6 +1,7 @@
 // The only place work orders touch Kysely. Functions that lock rows take a Transaction.
 import { sql, type Kysely, type Transaction, type ExpressionBuilder } from 'kysely'
 import type { DB } from '../db/types.ts'
+import { executePrepared } from '../db/db.ts'
 import type { ListQuery, WorkOrder } from './workorders.schemas.ts'
 import { OPEN } from './lifecycle.ts'
 
@@ -54,7 +55,7 @@ export function toWorkOrder(r: OrderViewRow): WorkOrder {
 }
 
 export async function findWorkOrder(db: Kysely<DB> | Transaction<DB>, id: number): Promise<WorkOrder | undefined> {
-  const row = await orderView(db).where('work_order.id', '=', id).executeTakeFirst()
+  const [row] = await executePrepared(db, orderView(db).where('work_order.id', '=', id))
   return row && toWorkOrder(row)
 }
 
@@ -94,8 +95,9 @@ export async function timeline(db: Kysely<DB> | Transaction<DB>, workOrderId: nu
   }))
 }
 
-export function lockWorkOrder(trx: Transaction<DB>, id: number) {
-  return trx.selectFrom('work_order').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+export async function lockWorkOrder(trx: Transaction<DB>, id: number) {
+  const [row] = await executePrepared(trx, trx.selectFrom('work_order').selectAll().where('id', '=', id).forUpdate())
+  return row
 }
 
 export interface EventInput {
@@ -111,11 +113,14 @@ export interface EventInput {
 }
 
 export function addEvents(trx: Transaction<DB> | Kysely<DB>, events: EventInput[]) {
-  return trx.insertInto('work_order_event').values(events.map((e) => ({
+  const insert = trx.insertInto('work_order_event').values(events.map((e) => ({
     work_order_id: e.workOrderId, kind: e.kind, actor_user_id: e.actorUserId ?? null, actor_name: e.actorName ?? null,
     from_status: e.fromStatus ?? null, to_status: e.toStatus ?? null, note: e.note ?? null, call_id: e.callId ?? null,
     data: e.data === undefined ? null : JSON.stringify(e.data),
-  }))).execute()
+  })))
+  // the one or two events of a transition or chase: a statement planned once per connection;
+  // a batch (import, printing) has a shape of its own each time
+  return events.length <= 2 ? executePrepared(trx, insert) : insert.execute()
 }
 
 /** The people to tell about an order: its assignee's account, the team's leads, the managers. */

@@ -5,6 +5,7 @@ import type { DB, Urgency, WorkOrderRow, WorkOrderStatus } from '../db/types.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
 import { publish, type LiveEventType } from '../live/events.ts'
+import { executePrepared } from '../db/db.ts'
 import { addEvents, findWorkOrder, lockWorkOrder, recipients, type EventInput } from './workorders.queries.ts'
 import { CHASEABLE, LIFECYCLE, STAMPS, mayAct, type Action } from './lifecycle.ts'
 import { URGENCIES, type CreateWorkOrder, type Transition, type WorkOrder } from './workorders.schemas.ts'
@@ -43,9 +44,8 @@ export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, ac
   const payload = JSON.stringify({ ...input, idempotencyKey: opts.idempotencyKey })
   for (let attempt = 0; ; attempt++) {
     try {
-      const { rows } = await sql<{ id: number; replayed: boolean }>`
-        SELECT * FROM create_work_order(${payload}::jsonb, ${actor.userId}, ${actor.name}, ${opts.timeZone})`.execute(db)
-      const { id, replayed } = rows[0]!
+      const [{ id, replayed }] = await executePrepared(db, sql<{ id: number; replayed: boolean }>`
+        SELECT * FROM create_work_order(${payload}::jsonb, ${actor.userId}, ${actor.name}, ${opts.timeZone})`) as [{ id: number; replayed: boolean }]
       return { order: (await findWorkOrder(db, id))!, replayed }
     } catch (err) {
       const { code, message } = err as { code?: string; message: string }
@@ -132,8 +132,9 @@ export async function transition(db: Kysely<DB>, id: number, input: Transition, 
         Object.assign(set, { rework_count: order.rework_count + 1, completed_at: null, closed_at: null, completed_by: null, dispatched_at: now, accepted_at: null, escalation_level: 0 })
         break
     }
-    const updated = await trx.updateTable('work_order').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
-    if (input.action === 'complete' && order.assignee_id) await trx.updateTable('staff').set({ idle_since: now }).where('id', '=', order.assignee_id).execute()
+    // the set of columns depends only on the action: a handful of statement shapes, each planned once
+    const [updated] = await executePrepared(trx, trx.updateTable('work_order').set(set).where('id', '=', id).returningAll()) as [WorkOrderRow]
+    if (input.action === 'complete' && order.assignee_id) await executePrepared(trx, trx.updateTable('staff').set({ idle_since: now }).where('id', '=', order.assignee_id))
     events.unshift({
       workOrderId: id, kind: input.action, actorUserId: actor.userId, actorName: actor.name,
       fromStatus: order.status, toStatus: to, note: input.reason ?? input.note ?? null,
