@@ -127,6 +127,11 @@ test('a stale version answers 409 and changes nothing', async () => {
   assert.is(stale.body.currentVersion, held.body.version)
   const resumed = await t.call('operator', 'POST', `/api/work-orders/${order.id}/transitions`, { action: 'resume', version: held.body.version })
   assert.is(resumed.body.status, 'dispatched', 'resume returns to where it was held from')
+  // the timeline says who did what, from which state to which, and why; the refused cancel is not there
+  const { body: page } = await t.call('operator', 'GET', `/api/work-orders/${order.id}`)
+  const steps = page.timeline.map((e: any) => [e.kind, e.fromStatus, e.toStatus, e.note])
+  assert.equal(steps.slice(-2), [['hold', 'dispatched', 'on_hold', '等配件'], ['resume', 'on_hold', 'dispatched', null]])
+  assert.is(page.timeline.at(-1).actor, '受理员 陈静')
 })
 
 test('a technician may not act on another person\'s order', async () => {
@@ -136,6 +141,8 @@ test('a technician may not act on another person\'s order', async () => {
   const wang = staff.body.items.find((s: any) => s.name === '王建国')
   const moved = await t.call('lead', 'POST', `/api/work-orders/${order.id}/transitions`, { action: 'reassign', version: order.version, assigneeId: wang.id, reason: '李明外出' })
   assert.is(moved.status, 200)
+  const { body: page } = await t.call('operator', 'GET', `/api/work-orders/${order.id}`)
+  assert.equal(page.timeline.slice(-2).map((e: any) => [e.kind, e.note]), [['reassign', '李明外出'], ['reassigned', '→ 王建国']])
   const res = await t.call('tech', 'POST', `/api/work-orders/${order.id}/transitions`, { action: 'accept', version: moved.body.version })
   assert.is(res.status, 403)
 })

@@ -1,11 +1,11 @@
 // Rules and transactions of the work order: create (route, assign, number, deadlines), move through
 // the lifecycle, chase, rate. Live events are published inside each transaction and leave at commit.
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { DB, Urgency, WorkOrderRow, WorkOrderStatus } from '../db/types.ts'
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import type { DB, Urgency, WorkOrderRow } from '../db/types.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
-import { publish, type LiveEventType } from '../live/events.ts'
-import { executePrepared } from '../db/db.ts'
+import { publish } from '../live/events.ts'
+import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
 import { addEvents, findWorkOrder, lockWorkOrder, recipients, type EventInput } from './workorders.queries.ts'
 import { CHASEABLE, LIFECYCLE, STAMPS, mayAct, type Action } from './lifecycle.ts'
 import { URGENCIES, type CreateWorkOrder, type Transition, type WorkOrder } from './workorders.schemas.ts'
@@ -73,76 +73,128 @@ function checkScope(actor: Actor, order: WorkOrderRow, action: Action) {
   if (user.role === 'team_lead' && order.team_id !== user.teamId) throw forbidden("this order is not your team's")
 }
 
+/**
+ * What an action writes, as SQL over the order it changes. On the right-hand side a column means
+ * its value before the change (UPDATE semantics), so "hold" remembers the status it interrupts.
+ */
+function effects(input: Transition, actor: Actor, now: Date, target: { id: number; teamId: number; servicePointId: number | null } | null) {
+  const rule = LIFECYCLE[input.action]
+  const set: Record<string, RawBuilder<unknown>> = {
+    status: rule.to ? sql`${rule.to}` : sql`coalesce(held_from, 'dispatched')`,
+    version: sql`version + 1`,
+  }
+  const stamp = STAMPS[input.action]
+  if (stamp) set[stamp] = sql`${now}`
+  const staffId = actor.user?.staffId ?? null
+  switch (input.action) {
+    case 'accept':
+      // taking an order from the team pool makes it yours
+      if (staffId) set.assignee_id = sql`coalesce(assignee_id, ${staffId}::int)`
+      break
+    case 'complete':
+      // a porter who never pressed "arrived" was there when the job was done
+      set.arrived_at = sql`coalesce(arrived_at, ${now})`
+      set.completion_note = sql`${input.note ?? null}::text`
+      set.completed_by = sql`coalesce(assignee_id, ${staffId}::int)`
+      break
+    case 'hold':
+      set.held_from = sql`status`
+      set.hold_reason = sql`${input.reason}::text`
+      break
+    case 'resume':
+      set.held_from = sql`NULL`
+      break
+    case 'cancel':
+      set.cancel_reason = sql`${input.reason}::text`
+      break
+    case 'reassign': {
+      // moving to another team moves the job sheet to that team's service point (and print queue) too
+      const t = target!
+      Object.assign(set, {
+        assignee_id: sql`${t.id}::int`, team_id: sql`${t.teamId}::int`,
+        service_point_id: sql`CASE WHEN team_id = ${t.teamId}::int THEN service_point_id ELSE ${t.servicePointId}::int END`,
+        printed_at: sql`CASE WHEN team_id = ${t.teamId}::int THEN printed_at END`,
+        accepted_at: sql`NULL`, arrived_at: sql`NULL`, held_from: sql`NULL`, dispatched_at: sql`${now}`,
+      })
+      break
+    }
+    case 'reopen':
+      Object.assign(set, {
+        rework_count: sql`rework_count + 1`, completed_at: sql`NULL`, closed_at: sql`NULL`, completed_by: sql`NULL`,
+        dispatched_at: sql`${now}`, accepted_at: sql`NULL`, escalation_level: sql`0`,
+      })
+      break
+  }
+  return sql.join(Object.entries(set).map(([column, value]) => sql`${sql.ref(column)} = ${value}`))
+}
+
+/** Which orders this person may move at all: a technician their own (and the pool's, to accept), a team lead the team's. */
+function scope(actor: Actor, action: Action) {
+  const user = actor.user
+  if (user?.role === 'technician') {
+    return action === 'accept'
+      ? sql`(w.assignee_id = ${user.staffId}::int OR (w.assignee_id IS NULL AND w.team_id = ${user.teamId}::int))`
+      : sql`w.assignee_id = ${user.staffId}::int`
+  }
+  if (user?.role === 'team_lead') return sql`w.team_id = ${user.teamId}::int`
+  return sql`true`
+}
+
+/**
+ * Moves an order through its lifecycle in one statement: the update is pinned on the version the
+ * client saw and on the states the action may start from, and writes the timeline and the live
+ * event with it (they leave at commit). A stale version, a wrong state or an order out of scope
+ * changes nothing; the order is then read to say which it was.
+ */
 export async function transition(db: Kysely<DB>, id: number, input: Transition, actor: Actor): Promise<WorkOrder> {
   const rule = LIFECYCLE[input.action]
   if (rule.reasonRequired && !input.reason?.trim()) throw badRequest('reason', `${input.action} needs a reason`)
   if (input.action === 'reassign' && !input.assigneeId) throw badRequest('assigneeId', 'reassign needs assigneeId')
+  if (actor.user && !mayAct(actor.user.role, input.action)) throw await whyNot(db, id, input, actor)
 
-  return db.transaction().execute(async (trx) => {
-    const order = await lockWorkOrder(trx, id)
-    if (!order) throw notFound(`work order ${id}`)
-    checkScope(actor, order, input.action)
-    if (order.version !== input.version) {
-      throw conflict(`order ${order.number} was changed by someone else (version ${order.version}, you sent ${input.version}); reload it`, { currentStatus: order.status, currentVersion: order.version })
-    }
-    if (!rule.from.includes(order.status)) {
-      throw conflict(`cannot ${input.action} an order that is ${order.status}`, { currentStatus: order.status, currentVersion: order.version })
-    }
-    const now = new Date()
-    const to: WorkOrderStatus = rule.to ?? order.held_from ?? 'dispatched'
-    const set: Record<string, unknown> = { status: to, version: order.version + 1 }
-    const stamp = STAMPS[input.action]
-    if (stamp) set[stamp] = now
-    const events: EventInput[] = []
-    const liveType: LiveEventType = 'workorder.changed'
+  let target: { id: number; teamId: number; servicePointId: number | null; name: string } | null = null
+  if (input.action === 'reassign') {
+    const person = await db.selectFrom('staff').select(['id', 'team_id', 'name']).where('id', '=', input.assigneeId!).where('active', '=', true).executeTakeFirst()
+    if (!person) throw badRequest('assigneeId', `no staff member ${input.assigneeId}`)
+    if (actor.user?.role === 'team_lead' && person.team_id !== actor.user.teamId) throw forbidden('a team lead reassigns within the team')
+    const point = await db.selectFrom('service_point').select('id').where('team_id', '=', person.team_id).orderBy('id').limit(1).executeTakeFirst()
+    target = { id: person.id, teamId: person.team_id, servicePointId: point?.id ?? null, name: person.name }
+  }
 
-    switch (input.action) {
-      case 'accept':
-        // taking an order from the team pool makes it yours
-        if (order.assignee_id === null && actor.user?.staffId) set.assignee_id = actor.user.staffId
-        break
-      case 'complete':
-        // a porter who never pressed "arrived" was there when the job was done
-        if (!order.arrived_at) set.arrived_at = now
-        set.completion_note = input.note ?? null
-        set.completed_by = order.assignee_id ?? actor.user?.staffId ?? null
-        break
-      case 'hold':
-        set.held_from = order.status
-        set.hold_reason = input.reason
-        break
-      case 'resume':
-        set.held_from = null
-        break
-      case 'cancel':
-        set.cancel_reason = input.reason
-        break
-      case 'reassign': {
-        const person = await trx.selectFrom('staff').select(['id', 'team_id', 'name']).where('id', '=', input.assigneeId!).where('active', '=', true).executeTakeFirst()
-        if (!person) throw badRequest('assigneeId', `no staff member ${input.assigneeId}`)
-        if (actor.user?.role === 'team_lead' && person.team_id !== actor.user.teamId) throw forbidden('a team lead reassigns within the team')
-        // moving to another team moves the job sheet to that team's service point too
-        const point = person.team_id === order.team_id ? order.service_point_id
-          : (await trx.selectFrom('service_point').select('id').where('team_id', '=', person.team_id).orderBy('id').limit(1).executeTakeFirst())?.id ?? null
-        Object.assign(set, { assignee_id: person.id, team_id: person.team_id, service_point_id: point, printed_at: person.team_id === order.team_id ? order.printed_at : null, accepted_at: null, arrived_at: null, held_from: null, dispatched_at: now })
-        events.push({ workOrderId: id, kind: 'reassigned', actorUserId: actor.userId, actorName: actor.name, note: `→ ${person.name}`, data: { from: order.assignee_id, to: person.id } })
-        break
-      }
-      case 'reopen':
-        Object.assign(set, { rework_count: order.rework_count + 1, completed_at: null, closed_at: null, completed_by: null, dispatched_at: now, accepted_at: null, escalation_level: 0 })
-        break
-    }
-    // the set of columns depends only on the action: a handful of statement shapes, each planned once
-    const [updated] = await executePrepared(trx, trx.updateTable('work_order').set(set).where('id', '=', id).returningAll()) as [WorkOrderRow]
-    if (input.action === 'complete' && order.assignee_id) await executePrepared(trx, trx.updateTable('staff').set({ idle_since: now }).where('id', '=', order.assignee_id))
-    events.unshift({
-      workOrderId: id, kind: input.action, actorUserId: actor.userId, actorName: actor.name,
-      fromStatus: order.status, toStatus: to, note: input.reason ?? input.note ?? null,
-    })
-    await addEvents(trx, events)
-    await publish(trx, liveType, orderEventData(updated, input.action))
-    return (await findWorkOrder(trx, id))!
-  })
+  const now = new Date()
+  const note = input.reason ?? input.note ?? null
+  // the action's own entry first, then (reassign) who it went to, in this order on the timeline
+  const events = [sql`(1, ${input.action}::text, b.status, c.status, ${note}::text, NULL::jsonb)`]
+  if (target) events.push(sql`(2, 'reassigned', NULL, NULL, ${`→ ${target.name}`}::text, jsonb_build_object('from', b.assignee_id, 'to', c.assignee_id))`)
+  const moved = await executePrepared(db, sql<{ id: number }>`
+    WITH before AS (SELECT w.status, w.assignee_id FROM work_order w WHERE w.id = ${id}::bigint),
+    changed AS (
+      UPDATE work_order w SET ${effects(input, actor, now, target)}
+      WHERE w.id = ${id}::bigint AND w.version = ${input.version}::int AND w.status IN (${sql.join(rule.from)}) AND ${scope(actor, input.action)}
+      RETURNING w.*),
+    logged AS (
+      INSERT INTO work_order_event (work_order_id, at, kind, actor_user_id, actor_name, from_status, to_status, note, data)
+      SELECT c.id, ${now}, e.kind, ${actor.userId}::int, ${actor.name}::text, e.from_status, e.to_status, e.note, e.data
+      FROM changed c, before b, LATERAL (VALUES ${sql.join(events)}) e(n, kind, from_status, to_status, note, data)
+      ORDER BY e.n)
+    ${input.action === 'complete' ? sql`, rested AS (UPDATE staff SET idle_since = ${now} FROM changed c WHERE staff.id = c.assignee_id)` : sql``}
+    SELECT c.id, pg_notify(${LIVE_CHANNEL}, json_build_object('type', 'workorder.changed', 'at', ${now.toISOString()}::text,
+      'data', json_build_object('id', c.id, 'number', c.number, 'status', c.status, 'version', c.version, 'teamId', c.team_id,
+        'assigneeId', c.assignee_id, 'chaseCount', c.chase_count, 'escalationLevel', c.escalation_level, 'action', ${input.action}::text))::text)
+    FROM changed c`)
+  if (moved.length === 0) throw await whyNot(db, id, input, actor)
+  return (await findWorkOrder(db, id))!
+}
+
+/** The reason a transition changed nothing, from the order as it is now. */
+async function whyNot(db: Kysely<DB>, id: number, input: Transition, actor: Actor): Promise<HttpError> {
+  const order = await db.selectFrom('work_order').selectAll().where('id', '=', id).executeTakeFirst()
+  if (!order) return notFound(`work order ${id}`)
+  try { checkScope(actor, order, input.action) } catch (err) { return err as HttpError }
+  const current = { currentStatus: order.status, currentVersion: order.version }
+  if (order.version !== input.version) return conflict(`order ${order.number} was changed by someone else (version ${order.version}, you sent ${input.version}); reload it`, current)
+  if (!LIFECYCLE[input.action].from.includes(order.status)) return conflict(`cannot ${input.action} an order that is ${order.status}`, current)
+  return conflict(`order ${order.number} changed while you acted; reload it`, current)
 }
 
 export async function chase(db: Kysely<DB>, id: number, input: { note?: string; callId?: string | null }, actor: Actor): Promise<WorkOrder> {
