@@ -203,8 +203,25 @@ export interface DB {
   routing_rule: RoutingRuleTable
   order_counter: OrderCounterTable
   work_order: WorkOrderTable
+  work_order_view: WorkOrderViewTable
   work_order_event: WorkOrderEventTable
   notification: NotificationTable
+}
+
+/** sql/0008: the order with the names every screen shows, and whether it is overdue now */
+export interface WorkOrderViewTable extends WorkOrderTable {
+  item_name: string
+  item_name_en: string
+  category_name: string
+  category_name_en: string
+  location_name: string
+  location_building_id: number | null
+  team_name: string
+  team_name_en: string
+  service_point_name: string | null
+  service_point_name_en: string | null
+  assignee_name: string | null
+  overdue: boolean
 }
 
 export type WorkOrderRow = Selectable<WorkOrderTable>

@@ -1,35 +1,24 @@
 // The only place work orders touch Kysely. Functions that lock rows take a Transaction.
-import { sql, type Kysely, type Transaction, type ExpressionBuilder } from 'kysely'
-import type { DB } from '../db/types.ts'
+import type { Kysely, Selectable, Transaction, ExpressionBuilder } from 'kysely'
+import type { DB, WorkOrderViewTable } from '../db/types.ts'
 import { executePrepared } from '../db/db.ts'
 import type { ListQuery, WorkOrder } from './workorders.schemas.ts'
 import { OPEN } from './lifecycle.ts'
 
-/** Overdue, as every screen and KPI means it: not there by the response deadline, or not done by the due time. */
-export const overdueSql = sql<boolean>`(work_order.status IN (${sql.join(OPEN)}) AND (
-  (work_order.arrived_at IS NULL AND work_order.response_due_at < now()) OR work_order.due_at < now()))`
-
+/** The order as every screen shows it (sql/0008 work_order_view), under the table's name so filters read the same. */
 function orderView(db: Kysely<DB> | Transaction<DB>) {
-  return db.selectFrom('work_order')
-    .innerJoin('item', 'item.id', 'work_order.item_id')
-    .innerJoin('category', 'category.id', 'work_order.category_id')
-    .innerJoin('location', 'location.id', 'work_order.location_id')
-    .innerJoin('team', 'team.id', 'work_order.team_id')
-    .leftJoin('service_point', 'service_point.id', 'work_order.service_point_id')
-    .leftJoin('staff', 'staff.id', 'work_order.assignee_id')
-    .selectAll('work_order')
-    .select([
-      'item.name as item_name', 'item.name_en as item_name_en',
-      'category.name as category_name', 'category.name_en as category_name_en',
-      'location.full_name as location_name', 'location.building_id as location_building_id',
-      'team.name as team_name', 'team.name_en as team_name_en',
-      'service_point.name as service_point_name', 'service_point.name_en as service_point_name_en',
-      'staff.name as assignee_name', overdueSql.as('overdue'),
-    ])
+  return db.selectFrom('work_order_view as work_order').selectAll('work_order')
 }
-type OrderViewRow = Awaited<ReturnType<ReturnType<typeof orderView>['executeTakeFirstOrThrow']>>
+export type OrderViewRow = Selectable<WorkOrderViewTable>
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
+
+/** The order as jsonb (intake's answer), with its timestamps made dates again. */
+export function fromJson(row: Record<string, unknown>): OrderViewRow {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(row)) out[key] = key.endsWith('_at') && typeof value === 'string' ? new Date(value) : value
+  return out as unknown as OrderViewRow
+}
 
 export function toWorkOrder(r: OrderViewRow): WorkOrder {
   return {
@@ -76,7 +65,7 @@ export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technician
   if (q.technicianTeamId) query = query.where('work_order.team_id', '=', q.technicianTeamId)
   if (q.assigneeId) query = query.where('work_order.assignee_id', '=', q.assigneeId)
   if (q.extension) query = query.where('work_order.requester_extension', '=', q.extension)
-  if (q.overdue !== undefined) query = query.where(q.overdue ? overdueSql : sql<boolean>`NOT ${overdueSql}`)
+  if (q.overdue !== undefined) query = query.where('work_order.overdue', '=', q.overdue)
   if (q.printed !== undefined) query = query.where('work_order.printed_at', q.printed ? 'is not' : 'is', null)
   if (q.from) query = query.where('work_order.created_at', '>=', new Date(q.from))
   if (q.to) query = query.where('work_order.created_at', '<', new Date(q.to))

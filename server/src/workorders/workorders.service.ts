@@ -6,7 +6,7 @@ import type { SessionUser } from '../accounts/sessions.ts'
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
 import { publish } from '../live/events.ts'
 import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
-import { addEvents, findWorkOrder, lockWorkOrder, recipients, type EventInput } from './workorders.queries.ts'
+import { addEvents, findWorkOrder, fromJson, lockWorkOrder, recipients, toWorkOrder, type EventInput } from './workorders.queries.ts'
 import { CHASEABLE, LIFECYCLE, STAMPS, mayAct, type Action } from './lifecycle.ts'
 import { URGENCIES, type CreateWorkOrder, type Transition, type WorkOrder } from './workorders.schemas.ts'
 
@@ -37,16 +37,16 @@ export async function notify(trx: Transaction<DB>, order: WorkOrderRow, who: ('a
 }
 
 /**
- * Files an order in one database call (sql/0003_intake_functions.sql: route, assign, number,
- * deadlines, timeline, live event), then reads it back as the API shows it.
+ * Files an order in one database call (sql/0003 create_work_order: route, assign, number,
+ * deadlines, timeline, live event; sql/0008 file_work_order answers with the order as shown).
  */
 export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, actor: Actor, opts: { timeZone: string; idempotencyKey?: string }): Promise<{ order: WorkOrder; replayed: boolean }> {
   const payload = JSON.stringify({ ...input, idempotencyKey: opts.idempotencyKey })
   for (let attempt = 0; ; attempt++) {
     try {
-      const [{ id, replayed }] = await executePrepared(db, sql<{ id: number; replayed: boolean }>`
-        SELECT * FROM create_work_order(${payload}::jsonb, ${actor.userId}, ${actor.name}, ${opts.timeZone})`) as [{ id: number; replayed: boolean }]
-      return { order: (await findWorkOrder(db, id))!, replayed }
+      const [filed] = await executePrepared(db, sql<{ replayed: boolean; work_order: Record<string, unknown> }>`
+        SELECT * FROM file_work_order(${payload}::jsonb, ${actor.userId}, ${actor.name}, ${opts.timeZone})`)
+      return { order: toWorkOrder(fromJson(filed!.work_order)), replayed: filed!.replayed }
     } catch (err) {
       const { code, message } = err as { code?: string; message: string }
       if (code === '22023') {
