@@ -47,6 +47,12 @@ await bare.query('CREATE TABLE bench_bare (id bigint GENERATED ALWAYS AS IDENTIT
 let rssPeak = 0
 const rssTimer = setInterval(() => { rssPeak = Math.max(rssPeak, server.rssKb()) }, 100)
 const connections = (n: number) => Array.from({ length: n }, () => KeepAliveConnection.fromUrl(server.base))
+{
+  // a second of intake first, not counted: the server's JIT and each connection's prepared statements warm up
+  const warm = connections(8)
+  await load(8, smoke ? 0.2 : 1, async (_i, loop) => { await warm[loop]!.request('POST', '/api/work-orders', json, orderBody) })
+  for (const conn of warm) conn.close()
+}
 for (const c of [8, 32]) {
   const base = await load(c, SECONDS, async () => { await bare.query('INSERT INTO bench_bare (payload) VALUES ($1) RETURNING id', [orderBody]) })
   const ceiling = await load(c, SECONDS, async () => {
