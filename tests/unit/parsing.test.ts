@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseCsv, parseJsonLines } from '../../server/src/imports/parse.ts'
-import { parseEscalation } from '../../server/src/config.ts'
+import { loadConfig, parseEscalation } from '../../server/src/config.ts'
 import { maskPhone } from '../../server/src/accounts/privacy.ts'
 
 test('CSV from Excel: BOM, CRLF, quoted commas, doubled quotes and newlines inside a field', () => {
@@ -20,6 +20,12 @@ test('JSON lines: blank lines skipped, a bad line becomes a row error in place',
   assert.ok('__error' in rows[1]!)
   assert.ok('__error' in rows[2]!)
   assert.equal(rows[3], { b: 2 })
+})
+
+test('the database pool size is a whole number, or two connections per core when unset', () => {
+  assert.is(loadConfig({ DATABASE_URL: 'postgres://x/y', DATABASE_POOL_SIZE: '12' }).databasePoolSize, 12)
+  assert.is(loadConfig({ DATABASE_URL: 'postgres://x/y' }).databasePoolSize, undefined)
+  for (const bad of ['0', 'many', '2.5', '-3']) assert.throws(() => loadConfig({ DATABASE_POOL_SIZE: bad }), /DATABASE_POOL_SIZE/)
 })
 
 test('escalation levels are read, sorted and checked', () => {
