@@ -5,6 +5,48 @@
 --    off in here because a bitmap reads every index entry before the LIMIT can stop it.
 -- 2. Order numbers past 9999 in a day keep all their digits (lpad cut 10000 back to "1000", a
 --    duplicate number).
+-- 3. Why an order went where it went is written in Chinese, the hospital's language, as the job
+--    sheets are: it is read on the order's timeline and in the admin's "who would get this?".
+
+-- First active rule by position whose every condition matches; none: the item's default team.
+CREATE OR REPLACE FUNCTION route_order(p_item integer, p_category integer, p_default_team integer, p_campus integer,
+                                       p_building integer, p_zone text, p_at timestamptz, p_tz text)
+RETURNS TABLE (team_id integer, service_point_id integer, rule_id integer, reason text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  local_time time := (p_at AT TIME ZONE p_tz)::time;
+  r routing_rule%ROWTYPE;
+  matched text[];
+BEGIN
+  SELECT * INTO r FROM routing_rule rr
+  WHERE rr.active
+    AND (rr.item_id IS NULL OR rr.item_id = p_item)
+    AND (rr.category_id IS NULL OR rr.category_id = p_category)
+    AND (rr.campus_id IS NULL OR rr.campus_id = p_campus)
+    AND (rr.building_id IS NULL OR rr.building_id = p_building)
+    AND (rr.zone IS NULL OR rr.zone = p_zone)
+    AND (rr.time_from IS NULL
+         OR (rr.time_from <= rr.time_to AND local_time >= rr.time_from AND local_time < rr.time_to)
+         OR (rr.time_from > rr.time_to AND (local_time >= rr.time_from OR local_time < rr.time_to)))
+  ORDER BY rr.position, rr.id
+  LIMIT 1;
+  IF FOUND THEN
+    matched := array_remove(ARRAY[
+      CASE WHEN r.item_id IS NOT NULL THEN '服务项目' END,
+      CASE WHEN r.category_id IS NOT NULL THEN '类别' END,
+      CASE WHEN r.campus_id IS NOT NULL THEN '院区' END,
+      CASE WHEN r.building_id IS NOT NULL THEN '楼宇' END,
+      CASE WHEN r.zone IS NOT NULL THEN '区域 ' || r.zone END,
+      CASE WHEN r.time_from IS NOT NULL THEN '时段 ' || to_char(r.time_from, 'HH24:MI') || '–' || to_char(r.time_to, 'HH24:MI') END], NULL);
+    RETURN QUERY SELECT r.team_id, r.service_point_id, r.id,
+      format('规则 #%s「%s」命中：%s', r.id, r.name,
+             CASE WHEN cardinality(matched) = 0 THEN '兜底规则（无条件）' ELSE array_to_string(matched, '、') END);
+  ELSIF p_default_team IS NOT NULL THEN
+    RETURN QUERY SELECT p_default_team, (SELECT sp.id FROM service_point sp WHERE sp.team_id = p_default_team ORDER BY sp.id LIMIT 1),
+      NULL::integer, '无规则命中：由服务项目的默认班组处理'::text;
+  END IF;
+END $$;
+
 CREATE OR REPLACE FUNCTION pick_assignee(p_team integer)
 RETURNS TABLE (staff_id integer, reason text)
 LANGUAGE plpgsql STABLE SET enable_bitmapscan = off AS $$
@@ -20,10 +62,10 @@ BEGIN
   ORDER BY 3, s.idle_since, s.id
   LIMIT 1;
   IF FOUND THEN
-    RETURN QUERY SELECT chosen.id::integer, format('%s: on duty with %s open order(s), idle longest among equals',
+    RETURN QUERY SELECT chosen.id::integer, format('%s：在岗，未完成 %s 单，负荷相同者中空闲最久',
       chosen.name, CASE WHEN chosen.open_orders >= 50 THEN '50+' ELSE chosen.open_orders::text END);
   ELSE
-    RETURN QUERY SELECT NULL::integer, 'nobody on duty: left in the team pool'::text;
+    RETURN QUERY SELECT NULL::integer, '无人在岗：留在班组待领池'::text;
   END IF;
 END $$;
 
@@ -76,7 +118,7 @@ BEGIN
     v_requested, v_booked, p->>'urgency',
     coalesce((SELECT array_agg(t) FROM jsonb_array_elements_text(p->'tools') t), v_item.tools),
     coalesce(p->>'source', 'phone'), p->>'callId', v_route.team_id, v_route.service_point_id, v_who.staff_id,
-    v_route.rule_id, v_route.reason || '; ' || v_who.reason, 'dispatched', p_actor_id, v_now, v_now,
+    v_route.rule_id, v_route.reason || '；' || v_who.reason, 'dispatched', p_actor_id, v_now, v_now,
     v_start + make_interval(mins => v_item.response_minutes[v_u]), v_start + make_interval(mins => v_item.completion_minutes[v_u]), v_key)
   ON CONFLICT (created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING * INTO v_order;

@@ -37,7 +37,7 @@ test('the whole loop: create → routed → printed → chased → escalated →
   assert.is(order.team.name, '维修班')
   assert.is(order.servicePoint.name, '南院区维修服务点')
   assert.is(order.assignee.name, '李明')
-  assert.match(order.routing.reason, /rule #\d+/)
+  assert.match(order.routing.reason, /^规则 #\d+「南院区维修」命中：类别；李明：在岗，未完成 \d+ 单/)
   assert.equal(order.tools, ['梯子', '万用表'])
   // urgent air conditioning: 15 min to arrive, 120 min to finish
   assert.is(Date.parse(order.responseDueAt) - Date.parse(order.createdAt), 15 * 60_000)

@@ -41,14 +41,14 @@ test('the night rule (22:00–07:00, wrapping midnight) sends north-campus repai
 test('an item with no matching rule falls back to its default team', async () => {
   const res = await t.call('operator', 'POST', '/api/work-orders', { ...repairAt('2301'), itemId: refs.item('inquiry.it') })
   assert.is(res.body.team.name, '信息中心')
-  assert.match(res.body.routing.reason, 'default team')
+  assert.match(res.body.routing.reason, '默认班组')
 })
 
 test('with nobody on duty the order waits in the team pool, and a technician of the team can take it', async () => {
   await t.db.db.updateTable('staff').set({ on_duty: false }).where('team_id', '=', (await t.db.db.selectFrom('team').select('id').where('code', '=', 'maintenance').executeTakeFirstOrThrow()).id).execute()
   const res = await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
   assert.is(res.body.assignee, null)
-  assert.match(res.body.routing.reason, 'team pool')
+  assert.match(res.body.routing.reason, '待领池')
   const taken = await t.call('tech', 'POST', `/api/work-orders/${res.body.id}/transitions`, { action: 'accept', version: res.body.version })
   assert.is(taken.status, 200)
   assert.is(taken.body.assignee.name, '李明')
@@ -62,7 +62,7 @@ test('the least loaded person on duty gets the next order', async () => {
   const second = await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
   assert.ok(['王建国', '李明'].includes(first.body.assignee.name))
   assert.is.not(second.body.assignee.name, first.body.assignee.name, 'the one without an open order gets the second')
-  assert.match(second.body.routing.reason, '0 open order')
+  assert.match(second.body.routing.reason, '未完成 0 单')
   const third = await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
   assert.is(third.body.assignee.name, first.body.assignee.name, 'equal load: the one idle longest')
 })
@@ -92,7 +92,7 @@ test('someone with many open orders still gets no more than someone with few', a
     t.db.db.selectFrom('work_order').select('id').where('status', '=', 'dispatched').orderBy('id').limit(3)).execute()
   const res = await t.call('operator', 'POST', '/api/work-orders', repairAt('3701'))
   assert.is(res.body.assignee.name, '李明')
-  assert.match(res.body.routing.reason, '3 open order')
+  assert.match(res.body.routing.reason, '未完成 3 单')
 })
 
 test.run()

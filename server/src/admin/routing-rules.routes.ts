@@ -92,6 +92,6 @@ export async function routingRuleRoutes(app: App, { db, config }: Services) {
     const point = decision.servicePointId ? await db.selectFrom('service_point').select(['id', 'name']).where('id', '=', decision.servicePointId).executeTakeFirst() : undefined
     const who = await pickAssignee(db, decision.teamId)
     const assignee = who.staffId ? await db.selectFrom('staff').select(['id', 'name']).where('id', '=', who.staffId).executeTakeFirst() : undefined
-    return { team, servicePoint: point ?? null, ruleId: decision.ruleId, reason: `${decision.reason}; ${who.reason}`, assignee: assignee ?? null }
+    return { team, servicePoint: point ?? null, ruleId: decision.ruleId, reason: `${decision.reason}；${who.reason}`, assignee: assignee ?? null }
   })
 }
