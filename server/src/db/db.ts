@@ -23,11 +23,12 @@ export interface Database {
   close(): Promise<void>
 }
 
-// The SQL texts of the hot queries (an order by id, a session by token, a row lock) and their
-// statement names. PostgreSQL spends far longer planning the order view's seven-table join than
-// running it (0.7 ms against 0.1 ms here), so these run as named prepared statements: each
-// connection plans them once. Only fixed-shape queries are registered, so the set stays small,
-// and nothing else gets a generic plan.
+// The SQL texts of the hot queries (the session by token, an order by id, intake, a transition, a
+// row lock, a live event) and their statement names. PostgreSQL spent far longer planning the order
+// view's seven-table join than running it (0.7 ms against 0.1 ms here), so these run as named
+// prepared statements: each connection plans them once. Only fixed-shape queries are registered
+// (a transition has one shape per action and role), so the set stays small, and nothing else gets
+// a generic plan.
 const preparedNames = new Map<string, string>()
 
 /** Runs a fixed-shape query that every request makes, planned once per connection on PostgreSQL. */
