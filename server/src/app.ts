@@ -16,6 +16,7 @@ import type { Services } from './services.ts'
 import { HttpError, installErrorHandling, installJsonParser } from './http/errors.ts'
 import { installAccessControl } from './accounts/sessions.ts'
 import { LiveHub, liveRoutes } from './live/live.routes.ts'
+import { findWorkOrder } from './workorders/workorders.queries.ts'
 import { accountRoutes } from './accounts/accounts.routes.ts'
 import { catalogueRoutes } from './catalogue/catalogue.routes.ts'
 import { placesRoutes } from './places/places.routes.ts'
@@ -45,7 +46,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App
 
-  const live = new LiveHub()
+  const live = new LiveHub((id) => findWorkOrder(database.db, id))
   const telephony = options.telephony ?? null
   const services: Services = { config, database, db: database.db, live, pbxStatus: () => telephony?.status() ?? 'none', telephony, routes: [] }
   const unlisten = await database.listen((payload) => live.deliver(payload))

@@ -47,6 +47,11 @@ test('the whole loop: create → routed → printed → chased → escalated →
   const seenByTech = await techLive.next((m) => m.type === 'workorder.created' && m.data.id === order.id)
   assert.is(seenByDesk.data.number, order.number)
   assert.is(seenByTech.data.assigneeId, order.assignee.id)
+  // the event carries the card a board shows, so no screen has to fetch it; the phone is masked
+  // for every screen, the desk's included (the desk opens the order to see the full number)
+  assert.is(seenByDesk.data.order.location.fullName, order.location.fullName)
+  assert.is(seenByDesk.data.order.item.name, '空调不制冷/不制热')
+  assert.is(seenByTech.data.order.requester.phone, '139****5678')
 
   // the job sheet at the service point, Chinese text extractable
   const pdf = await t.call('tech', 'GET', `/api/work-orders/${order.id}/job-sheet.pdf`)
@@ -89,7 +94,8 @@ test('the whole loop: create → routed → printed → chased → escalated →
     const res = await t.call('tech', 'POST', `/api/work-orders/${order.id}/transitions`, { action, version, ...(action === 'complete' ? { note: '更换电容，已恢复制冷' } : {}) })
     assert.is(res.status, 200, `${action}: ${JSON.stringify(res.body)}`)
     version = res.body.version
-    await desk.next((m) => m.type === 'workorder.changed' && m.data.id === order.id && m.data.action === action)
+    const seen = await desk.next((m) => m.type === 'workorder.changed' && m.data.id === order.id && m.data.action === action)
+    assert.is(seen.data.order.version, version, `${action}: the card is the order after the change`)
   }
   const rated = await t.call('operator', 'POST', `/api/work-orders/${order.id}/rating`, { score: 5, comment: '很及时' })
   assert.is(rated.status, 200)

@@ -3,6 +3,7 @@
 // never for a change that rolled back — and to every instance listening on the database.
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB, WorkOrderStatus } from '../db/types.ts'
+import type { WorkOrder } from '../workorders/workorders.schemas.ts'
 import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
 
 export interface OrderEventData {
@@ -15,6 +16,8 @@ export interface OrderEventData {
   chaseCount: number
   action?: string
   escalationLevel?: number
+  /** the order as a list shows it (phone masked), attached by each instance as it delivers the event */
+  order?: WorkOrder
 }
 
 export interface LiveEvents {
