@@ -44,4 +44,17 @@ test('a database that does not answer delays the events by a second at most, and
   assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`)
 })
 
+test('with no screen that may see the order, no card is read (intake on the embedded database pays nothing for it)', async () => {
+  let reads = 0
+  const hub = new LiveHub(async () => { reads++; return undefined })
+  hub.deliver(change(1))
+  const { socket, received } = screen()
+  // a technician of another team does not see team 1's orders
+  hub.add(socket, { ...manager, role: 'technician', teamId: 2, staffId: 9 })
+  hub.deliver(change(2))
+  await new Promise((r) => setTimeout(r, 50))
+  assert.is(reads, 0)
+  assert.equal(received.map((m) => m.type), ['hello'])
+})
+
 test.run()

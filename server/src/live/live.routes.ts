@@ -51,6 +51,8 @@ export class LiveHub {
     let message: LiveMessage
     try { message = JSON.parse(payload) } catch { return }
     this.pending = this.pending.then(async () => {
+      // nobody to tell (no screen open, or none that may see it): no card to read either
+      if (![...this.clients].some((c) => mayReceive(c.user, message))) return
       const withCard = await this.attachCard(message)
       const text = JSON.stringify({ ...withCard, seq: ++this.seq })
       for (const client of this.clients) {
