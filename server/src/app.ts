@@ -28,6 +28,7 @@ import { jobSheetRoutes } from './jobsheets/jobsheets.routes.ts'
 import { importRoutes } from './imports/imports.routes.ts'
 import { routingRuleRoutes } from './admin/routing-rules.routes.ts'
 import { adminRoutes } from './admin/admin.routes.ts'
+import { setupRoutes } from './admin/setup.routes.ts'
 import { auditRoutes } from './audit/audit.ts'
 import { callRoutes } from './calls/calls.routes.ts'
 import { startCallHandling } from './calls/calls.service.ts'
@@ -88,7 +89,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
     return { status: dbUp ? 'ok' : 'degraded', db: database.kind, pbx: services.pbxStatus(), version: '0.1.0' }
   })
 
-  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, auditRoutes, callRoutes, liveRoutes]) {
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
 

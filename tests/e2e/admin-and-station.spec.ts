@@ -28,6 +28,37 @@ test('an admin points the cleaning rule at another team and the next cleaning or
   await admin.context.close()
 })
 
+test('an admin adds a ward with its extension, and a team with its service point and a person on duty', async ({ browser }) => {
+  const admin = await signedIn(browser, 'admin')
+  await admin.page.getByRole('tab', { name: '地点与分机' }).click()
+  await admin.page.getByLabel('上级地点').selectOption({ label: '北院区 / 综合楼 / 3F' })
+  await admin.page.getByLabel('类型').selectOption({ label: '病区' })
+  await admin.page.getByLabel('名称', { exact: true }).fill('日间化疗病区')
+  await admin.page.getByRole('button', { name: '新增' }).first().click()
+  await expect(admin.page.getByText('已保存: 北院区 / 综合楼 / 3F / 日间化疗病区')).toBeVisible()
+  // the new ward can take an extension at once
+  await admin.page.getByLabel('分机').fill('5399')
+  await admin.page.locator('#extLoc').selectOption({ label: '北院区 / 综合楼 / 3F / 日间化疗病区' })
+  await admin.page.getByRole('button', { name: '新增' }).nth(1).click()
+  await expect(admin.page.getByRole('cell', { name: '北院区 / 综合楼 / 3F / 日间化疗病区' })).toBeVisible()
+  await expect(admin.page.getByText('5399')).toBeVisible()
+
+  await admin.page.getByRole('tab', { name: '班组与人员' }).click()
+  await admin.page.getByLabel('代码').fill('medical-gas')
+  await admin.page.getByLabel('名称', { exact: true }).fill('医用气体班')
+  await admin.page.getByLabel('英文名').fill('Medical Gas')
+  await admin.page.getByLabel('服务网点').fill('气体站')
+  await admin.page.getByRole('button', { name: '新增' }).first().click()
+  const gas = admin.page.locator('section', { has: admin.page.getByRole('heading', { name: /医用气体班/ }) })
+  await expect(gas.getByRole('heading')).toContainText('气体站')
+  await gas.getByLabel('新增人员').fill('周工')
+  await gas.getByRole('button', { name: '新增' }).click()
+  await expect(gas.getByRole('cell', { name: '周工', exact: true })).toBeVisible()
+  await expect(gas.getByLabel('周工 在岗')).toBeChecked()
+  await shot(admin.page, 'admin-teams')
+  await admin.context.close()
+})
+
 test('the service point prints waiting job sheets as one PDF and marks them printed', async ({ browser }) => {
   const lead = await signedIn(browser, 'lead')
   await expect(lead.page).toHaveURL(/\/station$/)

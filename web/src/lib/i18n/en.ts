@@ -29,6 +29,8 @@ export const en: Messages = {
   admin: { title: 'Administration', items: 'Service items', places: 'Places & extensions', teams: 'Teams & staff', rules: 'Routing rules', users: 'Users & roles', save: 'Save', saved: 'Saved', add: 'Add', delete: 'Delete',
     name: 'Name', nameEn: 'English name', response: 'Response (min)', completionLimit: 'Completion (min)', script: 'Intake script', active: 'Active', onDuty: 'On duty', position: 'Order',
     condition: 'Condition', target: 'Goes to', any: 'any', timeWindow: 'Time window', test: 'Try it: who would get this?', testAt: 'At', result: 'Result', username: 'Username', role: 'Role', password: 'Initial password', extension: 'Extension',
-    servicePoint: 'Service point', device: 'Phone' },
+    servicePoint: 'Service point', device: 'Phone', newPlace: 'New place', parent: 'Belongs to', noParent: '(none: a new campus)', kind: 'Kind', zone: 'Zone',
+    kinds: { campus: 'Campus', building: 'Building', floor: 'Floor', room: 'Room', ward: 'Ward', area: 'Area' },
+    newTeam: 'New team', code: 'Code', newStaff: 'New person', phone: 'Phone' },
   common: { save: 'Save', cancel: 'Cancel', loading: 'Loading…', error: 'Something went wrong', retry: 'Retry', minutes: 'min', yes: 'Yes', no: 'No', close: 'Close' },
 }

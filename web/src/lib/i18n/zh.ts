@@ -28,7 +28,9 @@ export const zh = {
   admin: { title: '系统管理', items: '服务项目', places: '地点与分机', teams: '班组与人员', rules: '派单规则', users: '用户与角色', save: '保存', saved: '已保存', add: '新增', delete: '删除',
     name: '名称', nameEn: '英文名', response: '响应时限(分钟)', completionLimit: '完成时限(分钟)', script: '服务剧本', active: '启用', onDuty: '在岗', position: '顺序',
     condition: '条件', target: '派往', any: '任意', timeWindow: '时段', test: '试一试：这单派给谁？', testAt: '时间', result: '结果', username: '用户名', role: '角色', password: '初始密码', extension: '分机',
-    servicePoint: '服务网点', device: '话机' },
+    servicePoint: '服务网点', device: '话机', newPlace: '新增地点', parent: '上级地点', noParent: '（无：新院区）', kind: '类型', zone: '区域',
+    kinds: { campus: '院区', building: '楼宇', floor: '楼层', room: '房间', ward: '病区', area: '区域' },
+    newTeam: '新增班组', code: '代码', newStaff: '新增人员', phone: '电话' },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
