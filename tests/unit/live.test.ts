@@ -44,6 +44,19 @@ test('a database that does not answer delays the events by a second at most, and
   assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`)
 })
 
+test('a screen whose socket fails does not stop the events to the others, nor the next events', async () => {
+  const hub = new LiveHub(async () => undefined)
+  const broken = { readyState: 1, on() {}, send: (text: string) => { if (!text.includes('hello')) throw new Error('socket gone') } } as unknown as WebSocket
+  const { socket, received } = screen()
+  hub.add(broken, manager)
+  hub.add(socket, manager)
+  hub.deliver(change(1))
+  hub.deliver(change(2))
+  await new Promise((r) => setTimeout(r, 50))
+  assert.equal(received.filter((m) => m.type === 'workorder.changed').map((m) => m.data.id), [1, 2])
+  assert.is(hub.size, 1, 'the broken screen is dropped')
+})
+
 test('with no screen that may see the order, no card is read (intake on the embedded database pays nothing for it)', async () => {
   let reads = 0
   const hub = new LiveHub(async () => { reads++; return undefined })

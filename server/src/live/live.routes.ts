@@ -56,9 +56,16 @@ export class LiveHub {
       const withCard = await this.attachCard(message)
       const text = JSON.stringify({ ...withCard, seq: ++this.seq })
       for (const client of this.clients) {
-        if (client.socket.readyState === 1 && mayReceive(client.user, withCard)) client.socket.send(text)
+        if (client.socket.readyState === 1 && mayReceive(client.user, withCard)) this.send(client, text)
       }
+    }).catch(() => {
+      // one event that failed to go out must not stop the ones after it
     })
+  }
+
+  /** A socket that fails is dropped; the screens behind the others still get the event. */
+  private send(client: Client, text: string) {
+    try { client.socket.send(text) } catch { this.clients.delete(client) }
   }
 
   /** The card carries no full phone number: it goes to every screen that may see the order. */
@@ -82,7 +89,7 @@ export class LiveHub {
   /** Events that do not come from a database change (PBX status, screen pops). */
   broadcast(message: LiveMessage | { type: string; data: unknown; at: string }, filter: (user: SessionUser) => boolean = () => true) {
     const text = JSON.stringify({ ...message, seq: ++this.seq })
-    for (const client of this.clients) if (client.socket.readyState === 1 && filter(client.user)) client.socket.send(text)
+    for (const client of this.clients) if (client.socket.readyState === 1 && filter(client.user)) this.send(client, text)
   }
 
   closeAll() {
