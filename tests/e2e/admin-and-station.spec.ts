@@ -28,7 +28,7 @@ test('an admin points the cleaning rule at another team and the next cleaning or
   await admin.context.close()
 })
 
-test('an admin adds a ward with its extension, and a team with its service point and a person on duty', async ({ browser }) => {
+test('an admin adds a ward with its extension, and a team with its service point and a person on duty who later leaves', async ({ browser }) => {
   const admin = await signedIn(browser, 'admin')
   await admin.page.getByRole('tab', { name: '地点与分机' }).click()
   await admin.page.getByLabel('上级地点').selectOption({ label: '北院区 / 综合楼 / 3F' })
@@ -56,6 +56,10 @@ test('an admin adds a ward with its extension, and a team with its service point
   await expect(gas.getByRole('cell', { name: '周工', exact: true })).toBeVisible()
   await expect(gas.getByLabel('周工 在岗')).toBeChecked()
   await shot(admin.page, 'admin-teams')
+  // and when he leaves, he is gone from the team (after a confirmation)
+  admin.page.once('dialog', (d) => d.accept())
+  await gas.getByRole('row', { name: /周工/ }).getByRole('button', { name: '离职' }).click()
+  await expect(gas.getByRole('cell', { name: '周工', exact: true })).toHaveCount(0)
   await admin.context.close()
 })
 

@@ -35,7 +35,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/teams': { code: 'maintenance', name: '维修班', nameEn: 'Maintenance', servicePoint: { name: '服务点', nameEn: null, locationId: null } },
   'POST /api/service-points': { teamId: 999999, name: '服务点', nameEn: 'Point', locationId: 1 },
   'POST /api/staff': { teamId: 999999, name: '张三', phone: '13800000000', skills: ['电工'], onDuty: true },
-  'PATCH /api/staff/:id': { onDuty: true },
+  'PATCH /api/staff/:id': { onDuty: true, active: true, name: '张三', phone: '13800000000' },
   'POST /api/users': { username: 'admin', displayName: 'x', role: 'operator', password: 'longenough' },
   'PATCH /api/users/:id': { role: 'admin' },
   'POST /api/calls/originate': { number: '3512', workOrderId: 999999 },

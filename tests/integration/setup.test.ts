@@ -77,6 +77,26 @@ test('a new team with its service point and a person on duty gets the orders a r
   assert.is(order.body.assignee.name, '周工')
 })
 
+test('someone who leaves hands on their open orders first, then never gets another', async () => {
+  const maintenance = (await t.call('admin', 'GET', '/api/teams')).body.items.find((x: any) => x.code === 'maintenance')
+  const person = (await t.call('admin', 'POST', '/api/staff', { teamId: maintenance.id, name: '临时工 钱', onDuty: true })).body
+  // only the newcomer is on duty in the team, so the next repair is theirs
+  await t.db.db.updateTable('staff').set({ on_duty: false }).where('team_id', '=', maintenance.id).where('id', '<>', person.id).execute()
+  const order = (await t.call('operator', 'POST', '/api/work-orders', { itemId: refs.item('repair.light'), locationId: refs.locationOf('3512'), urgency: 'routine', requester: { name: '护士' } })).body
+  assert.is(order.assignee.name, '临时工 钱')
+  const refused = await t.call('admin', 'PATCH', `/api/staff/${person.id}`, { active: false })
+  assert.is(refused.status, 409)
+  assert.is(refused.body.field, 'active')
+  assert.match(refused.body.message, '1 open order')
+  assert.is((await t.call('manager', 'PATCH', `/api/staff/${person.id}`, { name: '钱师傅' })).status, 403, 'a manager sets duty, not names')
+  await t.call('operator', 'POST', `/api/work-orders/${order.id}/transitions`, { action: 'cancel', version: order.version, reason: '重复报修' })
+  const left = await t.call('admin', 'PATCH', `/api/staff/${person.id}`, { active: false })
+  assert.equal(left.body, { id: person.id, name: '临时工 钱', onDuty: false, active: false })
+  assert.not.ok((await t.call('operator', 'GET', '/api/staff')).body.items.some((s: any) => s.id === person.id))
+  const next = (await t.call('operator', 'POST', '/api/work-orders', { itemId: refs.item('repair.light'), locationId: refs.locationOf('3512'), urgency: 'routine', requester: { name: '护士' } })).body
+  assert.is(next.assignee, null, 'nobody on duty is left: the team pool, not the one who left')
+})
+
 test('only an administrator sets up places and teams', async () => {
   for (const user of ['operator', 'manager', 'lead', 'tech'] as const) {
     assert.is((await t.call(user, 'POST', '/api/teams', { code: 'x', name: 'x', nameEn: 'x' })).status, 403, user)

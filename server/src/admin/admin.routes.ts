@@ -2,7 +2,8 @@
 import { Type } from 'typebox'
 import type { App } from '../http/types.ts'
 import { errors, Nullable, StringEnum } from '../http/types.ts'
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
+import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
+import { OPEN } from '../workorders/lifecycle.ts'
 import type { Services } from '../services.ts'
 import { hashPassword } from '../accounts/password.ts'
 import { URGENCIES } from '../workorders/workorders.schemas.ts'
@@ -61,16 +62,40 @@ export async function adminRoutes(app: App, { db }: Services) {
     return reply.status(204).send(null)
   })
 
-  // on/off duty decides who gets new orders; a team lead sets it for their own team
+  // on/off duty decides who gets new orders; a team lead sets it for their own team. Only an
+  // administrator renames a person or records that they left (their orders keep their name).
   app.patch('/api/staff/:id', {
-    schema: { params: Type.Object({ id: Id }), body: Type.Object({ onDuty: Type.Boolean() }, { additionalProperties: false }), response: { 200: Type.Object({ id: Type.Integer(), onDuty: Type.Boolean() }), ...errors } },
+    schema: {
+      params: Type.Object({ id: Id }),
+      body: Type.Object({
+        onDuty: Type.Optional(Type.Boolean()), active: Type.Optional(Type.Boolean()),
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 50, pattern: '\\S' })),
+        phone: Type.Optional(Nullable(Type.String({ maxLength: 30, pattern: '^[0-9+\\-() ]*$' }))),
+      }, { additionalProperties: false, minProperties: 1 }),
+      response: { 200: Type.Object({ id: Type.Integer(), name: Type.String(), onDuty: Type.Boolean(), active: Type.Boolean() }), ...errors },
+    },
   }, async (request) => {
-    const person = await db.selectFrom('staff').select(['id', 'team_id']).where('id', '=', request.params.id).executeTakeFirst()
-    if (!person) throw notFound(`staff member ${request.params.id}`)
+    const b = request.body
     const user = request.user!
+    const person = await db.selectFrom('staff').select(['id', 'team_id', 'name']).where('id', '=', request.params.id).executeTakeFirst()
+    if (!person) throw notFound(`staff member ${request.params.id}`)
     if (user.role === 'team_lead' && person.team_id !== user.teamId) throw forbidden('a team lead sets duty for their own team')
-    await db.updateTable('staff').set({ on_duty: request.body.onDuty }).where('id', '=', person.id).execute()
-    return { id: person.id, onDuty: request.body.onDuty }
+    const beyondDuty = (['active', 'name', 'phone'] as const).find((f) => b[f] !== undefined)
+    if (beyondDuty && user.role !== 'admin') throw forbidden(`only an administrator changes a person's ${beyondDuty}`)
+    if (b.active === false) {
+      // whoever leaves hands their open orders on first, so none waits for someone who is gone
+      const { open } = await db.selectFrom('work_order').select((eb) => eb.fn.countAll<number>().as('open'))
+        .where('assignee_id', '=', person.id).where('status', 'in', OPEN).executeTakeFirstOrThrow()
+      if (Number(open) > 0) throw new HttpError(409, 'conflict', `${person.name} still has ${open} open order(s): reassign them first`, 'active')
+    }
+    const row = await db.updateTable('staff').set({
+      ...(b.onDuty !== undefined ? { on_duty: b.onDuty } : {}),
+      // someone who left is off duty too, so routing never picks them
+      ...(b.active !== undefined ? { active: b.active, ...(b.active ? {} : { on_duty: false }) } : {}),
+      ...(b.name !== undefined ? { name: b.name.trim() } : {}),
+      ...(b.phone !== undefined ? { phone: b.phone || null } : {}),
+    }).where('id', '=', person.id).returning(['id', 'name', 'on_duty', 'active']).executeTakeFirstOrThrow()
+    return { id: row.id, name: row.name, onDuty: row.on_duty, active: row.active }
   })
 
   app.get('/api/users', { schema: { response: { 200: Type.Object({ items: Type.Array(User) }), ...errors } } }, async () => {
