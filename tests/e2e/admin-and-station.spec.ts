@@ -40,8 +40,12 @@ test('an admin adds a ward with its extension, and a team with its service point
   await admin.page.getByLabel('分机').fill('5399')
   await admin.page.locator('#extLoc').selectOption({ label: '北院区 / 综合楼 / 3F / 日间化疗病区' })
   await admin.page.getByRole('button', { name: '新增' }).nth(1).click()
-  await expect(admin.page.getByRole('cell', { name: '北院区 / 综合楼 / 3F / 日间化疗病区' })).toBeVisible()
+  await expect(admin.page.getByRole('cell', { name: '北院区 / 综合楼 / 3F / 日间化疗病区', exact: true })).toBeVisible()
   await expect(admin.page.getByText('5399')).toBeVisible()
+  // a typo put right: the ward takes its new name, and so does its row
+  admin.page.once('dialog', (d) => d.accept('日间化疗中心'))
+  await admin.page.getByRole('button', { name: '改名 北院区 / 综合楼 / 3F / 日间化疗病区' }).click()
+  await expect(admin.page.getByRole('cell', { name: '北院区 / 综合楼 / 3F / 日间化疗中心', exact: true })).toBeVisible()
 
   await admin.page.getByRole('tab', { name: '班组与人员' }).click()
   await admin.page.getByLabel('代码').fill('medical-gas')

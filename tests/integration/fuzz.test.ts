@@ -32,6 +32,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'PUT /api/items/:id': { name: 'n', nameEn: 'n', responseMinutes: { routine: 1, urgent: 1, critical: 1 }, completionMinutes: { routine: 1, urgent: 1, critical: 1 }, tools: [], script: '', defaultTeamId: null, active: true },
   'POST /api/extensions': { number: '2101', locationId: 1, label: 'x' },
   'POST /api/locations': { parentId: 999999, kind: 'ward', name: '病区', nameEn: 'Ward', zone: 'south-b' },
+  'PATCH /api/locations/:id': { name: '病区', nameEn: 'Ward', active: false },
   'POST /api/teams': { code: 'maintenance', name: '维修班', nameEn: 'Maintenance', servicePoint: { name: '服务点', nameEn: null, locationId: null } },
   'POST /api/service-points': { teamId: 999999, name: '服务点', nameEn: 'Point', locationId: 1 },
   'POST /api/staff': { teamId: 999999, name: '张三', phone: '13800000000', skills: ['电工'], onDuty: true },
@@ -49,7 +50,7 @@ async function snapshot() {
     (SELECT count(*)::int FROM work_order) AS orders, (SELECT coalesce(sum(version), 0)::int FROM work_order) AS order_versions,
     (SELECT count(*)::int FROM work_order_event) AS events, (SELECT count(*)::int FROM routing_rule) AS rules,
     (SELECT coalesce(sum(version), 0)::int FROM routing_rule) AS rule_versions, (SELECT count(*)::int FROM app_user) AS users,
-    (SELECT count(*)::int FROM extension) AS extensions, (SELECT count(*)::int FROM location) AS places,
+    (SELECT count(*)::int FROM extension) AS extensions, (SELECT count(*)::int FROM location) AS places, (SELECT md5(string_agg(row(l.id, l.full_name, l.active)::text, ',' ORDER BY id)) FROM location l) AS place_names,
     (SELECT count(*)::int FROM team) AS teams, (SELECT count(*)::int FROM service_point) AS points, (SELECT count(*)::int FROM notification) AS notifications, (SELECT count(*)::int FROM call) AS calls,
     (SELECT md5(string_agg(row(i.*)::text, ',' ORDER BY id)) FROM item i) AS items,
     (SELECT md5(string_agg(row(s.id, s.on_duty)::text, ',' ORDER BY id)) FROM staff s) AS staff`.execute(t.db.db)

@@ -28,6 +28,29 @@ test('a new ward on a floor carries its campus, building and zone, takes an exte
   assert.is(again.body.field, 'name')
 })
 
+test('a building renamed renames every place below it, and the orders there; a closed ward stops ringing through', async () => {
+  const building = await place('北院区 / 综合楼')
+  const order = (await t.call('operator', 'POST', '/api/work-orders', { itemId: refs.item('repair.light'), locationId: refs.locationOf('5305'), urgency: 'routine', requester: { name: '护士' } })).body
+  assert.is(order.location.fullName, '北院区 / 综合楼 / 3F / 老年病区 305室')
+  const renamed = await t.call('admin', 'PATCH', `/api/locations/${building.id}`, { name: '综合楼（老年医学中心）' })
+  assert.is(renamed.status, 200, JSON.stringify(renamed.body))
+  assert.is(renamed.body.fullName, '北院区 / 综合楼（老年医学中心）')
+  assert.ok(renamed.body.placesChanged > 3)
+  assert.is((await t.call('operator', 'GET', `/api/work-orders/${order.id}`)).body.location.fullName, '北院区 / 综合楼（老年医学中心） / 3F / 老年病区 305室')
+  assert.is((await t.call('operator', 'GET', '/api/locations?extension=5305')).body.items[0].fullName, '北院区 / 综合楼（老年医学中心） / 3F / 老年病区 305室')
+  // a name taken by a sibling is refused
+  const clash = await t.call('admin', 'PATCH', `/api/locations/${(await place('北院区 / 综合楼（老年医学中心） / 3F')).id}`, { name: '2F' })
+  assert.is(clash.status, 409)
+  assert.is(clash.body.field, 'name')
+  // the ward room closes: gone from the places, and its extension no longer says who is calling
+  const room = await place('北院区 / 综合楼（老年医学中心） / 3F / 老年病区 305室')
+  assert.is((await t.call('admin', 'PATCH', `/api/locations/${room.id}`, { active: false })).status, 200)
+  assert.equal((await t.call('operator', 'GET', '/api/locations?extension=5305')).body.items, [])
+  assert.is((await t.call('admin', 'PATCH', `/api/locations/${room.id}`, { name: 'x' })).status, 404, 'a closed place is not edited')
+  // the order filed there still shows where it was
+  assert.is((await t.call('operator', 'GET', `/api/work-orders/${order.id}`)).body.location.fullName, '北院区 / 综合楼（老年医学中心） / 3F / 老年病区 305室')
+})
+
 test('a new campus and building are their own campus and building; places hang only where they belong', async () => {
   const campus = await t.call('admin', 'POST', '/api/locations', { parentId: null, kind: 'campus', name: '东院区', nameEn: 'East Campus' })
   assert.is(campus.status, 201)

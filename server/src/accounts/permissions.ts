@@ -36,6 +36,7 @@ export const PERMISSIONS: Record<string, Access> = {
   'PUT /api/items/:id': ['admin'],
   'POST /api/extensions': ['admin'],
   'POST /api/locations': ['admin'],
+  'PATCH /api/locations/:id': ['admin'],
   'POST /api/teams': ['admin'],
   'POST /api/service-points': ['admin'],
   'POST /api/staff': ['admin'],

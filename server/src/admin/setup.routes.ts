@@ -4,8 +4,8 @@
 import { Type } from 'typebox'
 import type { App } from '../http/types.ts'
 import { errors, Nullable, StringEnum } from '../http/types.ts'
-import type { Transaction } from 'kysely'
-import { HttpError, badRequest } from '../http/errors.ts'
+import { sql, type Transaction } from 'kysely'
+import { HttpError, badRequest, notFound } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import type { DB } from '../db/types.ts'
 
@@ -71,6 +71,48 @@ export async function setupRoutes(app: App, { db }: Services) {
     return reply.status(201).send({
       id: place.id, parentId: place.parent_id, kind: place.kind, name: place.name, nameEn: place.name_en, fullName: place.full_name,
       campusId: place.campus_id, buildingId: place.building_id, zone: place.zone,
+    })
+  })
+
+  // a typo corrected or a ward closed: the place and everything below it follow; orders keep pointing
+  // at it and show the new name
+  app.patch('/api/locations/:id', {
+    schema: {
+      params: Type.Object({ id: Id }),
+      body: Type.Object({
+        name: Type.Optional(Name(100)), nameEn: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+        // false: closed, with every place below it; their extensions no longer ring through to them
+        active: Type.Optional(Type.Literal(false)),
+      }, { additionalProperties: false, minProperties: 1 }),
+      response: { 200: Type.Object({ id: Type.Integer(), fullName: Type.String(), active: Type.Boolean(), placesChanged: Type.Integer() }), ...errors },
+    },
+  }, async (request) => {
+    const b = request.body
+    return db.transaction().execute(async (trx) => {
+      const place = await trx.selectFrom('location').selectAll().where('id', '=', request.params.id).where('active', '=', true).forUpdate().executeTakeFirst()
+      if (!place) throw notFound(`place ${request.params.id}`)
+      // the place and every place below it (a campus has a few hundred at most)
+      const below = (await sql<{ id: number }>`WITH RECURSIVE below AS (SELECT id FROM location WHERE id = ${place.id}
+        UNION ALL SELECT l.id FROM location l JOIN below ON l.parent_id = below.id) SELECT id FROM below`.execute(trx)).rows.map((r) => r.id)
+      let fullName = place.full_name
+      let changed = 0
+      if (b.name !== undefined && b.name.trim() !== place.name) {
+        const parent = place.parent_id ? await trx.selectFrom('location').select('full_name').where('id', '=', place.parent_id).executeTakeFirstOrThrow() : null
+        fullName = parent ? `${parent.full_name} / ${b.name.trim()}` : b.name.trim()
+        if (await trx.selectFrom('location').select('id').where('full_name', '=', fullName).where('active', '=', true).executeTakeFirst()) throw taken('name', `${fullName} already exists`)
+        // the place's full name starts every full name below it: swap that prefix
+        const res = await sql`UPDATE location SET full_name = ${fullName} || substr(full_name, length(${place.full_name}::text) + 1)
+          WHERE id IN (${sql.join(below)})`.execute(trx)
+        changed = Number(res.numAffectedRows ?? 0)
+        await trx.updateTable('location').set({ name: b.name.trim() }).where('id', '=', place.id).execute()
+      }
+      if (b.nameEn !== undefined) await trx.updateTable('location').set({ name_en: b.nameEn?.trim() || null }).where('id', '=', place.id).execute()
+      if (b.active === false) {
+        await trx.deleteFrom('extension').where('location_id', 'in', below).execute()
+        const res = await trx.updateTable('location').set({ active: false }).where('id', 'in', below).executeTakeFirst()
+        changed = Math.max(changed, Number(res.numUpdatedRows))
+      }
+      return { id: place.id, fullName, active: b.active !== false, placesChanged: changed }
     })
   })
 

@@ -31,6 +31,6 @@ export const en: Messages = {
     condition: 'Condition', target: 'Goes to', any: 'any', timeWindow: 'Time window', test: 'Try it: who would get this?', testAt: 'At', result: 'Result', username: 'Username', role: 'Role', password: 'Initial password', extension: 'Extension',
     servicePoint: 'Service point', device: 'Phone', newPlace: 'New place', parent: 'Belongs to', noParent: '(none: a new campus)', kind: 'Kind', zone: 'Zone',
     kinds: { campus: 'Campus', building: 'Building', floor: 'Floor', room: 'Room', ward: 'Ward', area: 'Area' },
-    newTeam: 'New team', code: 'Code', newStaff: 'New person', phone: 'Phone', leave: 'Has left', leaveConfirm: 'Has this person left? No order will go to them again.' },
+    newTeam: 'New team', code: 'Code', newStaff: 'New person', phone: 'Phone', leave: 'Has left', leaveConfirm: 'Has this person left? No order will go to them again.', rename: 'Rename', newName: 'New name', close: 'Close', closeConfirm: 'Close this place and every place below it? Its extensions will no longer point here.' },
   common: { save: 'Save', cancel: 'Cancel', loading: 'Loading…', error: 'Something went wrong', retry: 'Retry', minutes: 'min', yes: 'Yes', no: 'No', close: 'Close' },
 }

@@ -30,7 +30,7 @@ export const zh = {
     condition: '条件', target: '派往', any: '任意', timeWindow: '时段', test: '试一试：这单派给谁？', testAt: '时间', result: '结果', username: '用户名', role: '角色', password: '初始密码', extension: '分机',
     servicePoint: '服务网点', device: '话机', newPlace: '新增地点', parent: '上级地点', noParent: '（无：新院区）', kind: '类型', zone: '区域',
     kinds: { campus: '院区', building: '楼宇', floor: '楼层', room: '房间', ward: '病区', area: '区域' },
-    newTeam: '新增班组', code: '代码', newStaff: '新增人员', phone: '电话', leave: '离职', leaveConfirm: '确认此人已离职？此后不再派单给他。' },
+    newTeam: '新增班组', code: '代码', newStaff: '新增人员', phone: '电话', leave: '离职', leaveConfirm: '确认此人已离职？此后不再派单给他。', rename: '改名', newName: '新名称', close: '停用', closeConfirm: '停用此地点及其下所有地点？其分机将不再对应到这里。' },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
