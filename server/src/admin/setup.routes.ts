@@ -1,6 +1,7 @@
 // Setting up the hospital: the administrator adds its places (campus → building → floor → room or
-// ward), its teams with their service points, and the people of each team. Nothing is deleted here:
-// orders point at places and people for years, so they are only ever added (and duty switched).
+// ward), its teams with their service points, and the people of each team. Nothing is deleted:
+// orders point at places and people for years, so a place is renamed or closed, and a person who
+// leaves is marked so (admin.routes.ts), never removed.
 import { Type } from 'typebox'
 import type { App } from '../http/types.ts'
 import { errors, Nullable, StringEnum } from '../http/types.ts'
