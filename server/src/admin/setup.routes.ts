@@ -55,9 +55,7 @@ export async function setupRoutes(app: App, { db }: Services) {
       if (parent && !PARENT_KINDS[b.kind].includes(parent.kind as Kind)) {
         throw badRequest('parentId', `a ${b.kind} belongs to a ${PARENT_KINDS[b.kind].join(' or ')}, not a ${parent.kind}`)
       }
-      const fullName = parent ? `${parent.full_name} / ${name}` : name
-      const exists = await trx.selectFrom('location').select('id').where('full_name', '=', fullName).where('active', '=', true).executeTakeFirst()
-      if (exists) throw taken('name', `${fullName} already exists`)
+      const fullName = await freeFullName(trx, parent?.full_name ?? null, name)
       const row = await trx.insertInto('location').values({
         parent_id: parent?.id ?? null, kind: b.kind, name, name_en: b.nameEn?.trim() || null, full_name: fullName,
         campus_id: parent?.campus_id ?? null, building_id: parent?.building_id ?? null, zone: b.zone ?? parent?.zone ?? null,
@@ -99,8 +97,7 @@ export async function setupRoutes(app: App, { db }: Services) {
       let changed = 0
       if (b.name !== undefined && b.name.trim() !== place.name) {
         const parent = place.parent_id ? await trx.selectFrom('location').select('full_name').where('id', '=', place.parent_id).executeTakeFirstOrThrow() : null
-        fullName = parent ? `${parent.full_name} / ${b.name.trim()}` : b.name.trim()
-        if (await trx.selectFrom('location').select('id').where('full_name', '=', fullName).where('active', '=', true).executeTakeFirst()) throw taken('name', `${fullName} already exists`)
+        fullName = await freeFullName(trx, parent?.full_name ?? null, b.name.trim())
         // the place's full name starts every full name below it: swap that prefix
         const res = await sql`UPDATE location SET full_name = ${fullName} || substr(full_name, length(${place.full_name}::text) + 1)
           WHERE id IN (${sql.join(below)})`.execute(trx)
@@ -174,6 +171,14 @@ export async function setupRoutes(app: App, { db }: Services) {
 
 /** A 409 that names the field whose value is already taken. */
 const taken = (field: string, message: string) => new HttpError(409, 'conflict', message, field)
+
+/** "南院区 / 住院楼 / 5F / 心内科病区": the parent's full name and this name, if no open place has it. */
+async function freeFullName(trx: Transaction<DB>, parentFullName: string | null, name: string) {
+  const fullName = parentFullName ? `${parentFullName} / ${name}` : name
+  const exists = await trx.selectFrom('location').select('id').where('full_name', '=', fullName).where('active', '=', true).executeTakeFirst()
+  if (exists) throw taken('name', `${fullName} already exists`)
+  return fullName
+}
 
 async function addPoint(trx: Transaction<DB>, teamId: number, p: { name: string; nameEn?: string | null; locationId?: number | null }, field: string) {
   if (p.locationId && !(await trx.selectFrom('location').select('id').where('id', '=', p.locationId).executeTakeFirst())) throw badRequest(field, `no place ${p.locationId}`)

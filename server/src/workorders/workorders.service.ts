@@ -4,7 +4,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import type { DB, Urgency, WorkOrderRow } from '../db/types.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
-import { publish } from '../live/events.ts'
+import { publish, type OrderEventData } from '../live/events.ts'
 import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
 import { addEvents, findWorkOrder, fromJson, lockWorkOrder, recipients, toWorkOrder, type EventInput } from './workorders.queries.ts'
 import { CHASEABLE, LIFECYCLE, STAMPS, mayAct, type Action } from './lifecycle.ts'
@@ -15,8 +15,21 @@ export const actorOf = (user: SessionUser): Actor => ({ userId: user.id, name: u
 
 export const urgencyIndex = (u: Urgency) => URGENCIES.indexOf(u)
 
-export function orderEventData(o: WorkOrderRow, action?: string) {
-  return { id: o.id, number: o.number, status: o.status, version: o.version, teamId: o.team_id, assigneeId: o.assignee_id, chaseCount: o.chase_count, escalationLevel: o.escalation_level, ...(action ? { action } : {}) }
+/** What a live event says of the order: event key → column. One list for events built here and in SQL. */
+const EVENT_FIELDS = {
+  id: 'id', number: 'number', status: 'status', version: 'version', teamId: 'team_id',
+  assigneeId: 'assignee_id', chaseCount: 'chase_count', escalationLevel: 'escalation_level',
+} as const satisfies Record<string, keyof WorkOrderRow>
+
+export function orderEventData(o: WorkOrderRow, action?: string): OrderEventData {
+  const data = Object.fromEntries(Object.entries(EVENT_FIELDS).map(([key, column]) => [key, o[column]]))
+  return { ...data, ...(action ? { action } : {}) } as OrderEventData
+}
+
+/** The same, as SQL over the row `alias` (for an event sent from inside a statement). */
+function orderEventJson(alias: string, action: string) {
+  const pairs = Object.entries(EVENT_FIELDS).map(([key, column]) => sql`${sql.lit(key)}, ${sql.ref(`${alias}.${column}`)}`)
+  return sql`json_build_object(${sql.join(pairs)}, 'action', ${sql.lit(action)})`
 }
 
 /** WO-YYYYMMDD-NNNN with the hospital's local date; the counter row is per day. */
@@ -179,8 +192,7 @@ export async function transition(db: Kysely<DB>, id: number, input: Transition, 
       ORDER BY e.n)
     ${input.action === 'complete' ? sql`, rested AS (UPDATE staff SET idle_since = ${now} FROM changed c WHERE staff.id = c.assignee_id)` : sql``}
     SELECT c.id, pg_notify(${LIVE_CHANNEL}, json_build_object('type', 'workorder.changed', 'at', ${now.toISOString()}::text,
-      'data', json_build_object('id', c.id, 'number', c.number, 'status', c.status, 'version', c.version, 'teamId', c.team_id,
-        'assigneeId', c.assignee_id, 'chaseCount', c.chase_count, 'escalationLevel', c.escalation_level, 'action', ${input.action}::text))::text)
+      'data', ${orderEventJson('c', input.action)})::text)
     FROM changed c`)
   if (moved.length === 0) throw await whyNot(db, id, input, actor)
   return (await findWorkOrder(db, id))!
