@@ -8,7 +8,7 @@ import { header } from './ami-parser.ts'
 
 export { AmiClient, AmiError, AmiLoginError } from './ami-client.ts'
 export { AmiParser, serializeAction } from './ami-parser.ts'
-export { CallModel, deviceOf, type CallEvent } from './calls.ts'
+export { CallModel, deviceOf, normaliseNumber, type CallEvent, type OriginateOutcome } from './calls.ts'
 export { PbxSimulator } from './simulator.ts'
 
 export interface TelephonyOptions {
@@ -16,7 +16,11 @@ export interface TelephonyOptions {
   asterisk: { host: string; port: number; user: string; secret: string } | null
   hotlineExten: string
   hotlineContext: string
+  /** where click-to-dial sends the operator's phone; a hotline number dialled from here is not a hotline call */
+  outboundContext?: string
   recordingsDir: string
+  /** a call that never reports its end is closed after this long (default 4 h) */
+  maxCallMs?: number
   pingIntervalMs?: number
   /** 'ami': start MixMonitor on answered hotline calls ourselves (when the dialplan does not) */
   recordingMode?: 'dialplan' | 'ami'
@@ -24,10 +28,14 @@ export interface TelephonyOptions {
 
 export type TelephonyStatus = LinkStatus
 
+/** The AMI event classes the app needs (docs/TELEPHONY.md): everything else is filtered at the PBX. */
+export const EVENT_MASK = 'call,dialplan,agent'
+
 export class Telephony extends EventEmitter {
   readonly client: AmiClient
   readonly calls: CallModel
   readonly simulator: PbxSimulator | null
+  private expiry: NodeJS.Timeout | null = null
 
   private constructor(client: AmiClient, calls: CallModel, simulator: PbxSimulator | null) {
     super()
@@ -45,8 +53,12 @@ export class Telephony extends EventEmitter {
       target = { host: '127.0.0.1', port, user: 'hotline', secret: 'simulator' }
     }
     const client = new AmiClient({ host: target.host, port: target.port, username: target.user, secret: target.secret, pingIntervalMs: o.pingIntervalMs })
-    const calls = new CallModel({ hotlineExten: o.hotlineExten, hotlineContext: o.hotlineContext })
+    const calls = new CallModel({ hotlineExten: o.hotlineExten, hotlineContext: o.hotlineContext, outboundContext: o.outboundContext })
     const t = new Telephony(client, calls, simulator)
+    // a lost Hangup must not leave a call open for ever
+    const maxCallMs = o.maxCallMs ?? 4 * 3600_000
+    t.expiry = setInterval(() => { const gone = calls.expire(maxCallMs); if (gone.length) t.emit('expired', gone) }, Math.min(60_000, maxCallMs))
+    t.expiry.unref()
     client.on('event', (e) => {
       calls.handle(e)
       if (o.recordingMode === 'ami' && header(e, 'Event') === 'DialEnd' && header(e, 'DialStatus') === 'ANSWER' && header(e, 'Exten') === o.hotlineExten) {
@@ -57,6 +69,9 @@ export class Telephony extends EventEmitter {
     client.on('status', (s) => t.emit('status', s))
     // after a reconnect, calls that ended while the link was down are closed off
     client.on('connected', ({ reconnect }) => {
+      // the AMI link carries every call in the hospital: ask only for the classes the call model reads
+      // (call: channels, dials, hang-ups, originates; dialplan: Newexten and VarSet; agent: queues)
+      client.action('Events', { eventmask: EVENT_MASK }).catch((err) => t.emit('warning', err))
       if (!reconnect) return
       const known = calls.active
       client.coreShowChannels().then((channels) => t.emit('reconciled', calls.reconcile(channels, known))).catch((err) => t.emit('warning', err))
@@ -82,6 +97,7 @@ export class Telephony extends EventEmitter {
   }
 
   async close() {
+    if (this.expiry) clearInterval(this.expiry)
     await this.client.close()
     await this.simulator?.stop()
   }

@@ -10,6 +10,7 @@ import type { Services } from '../services.ts'
 import type { CallTable, Role } from '../db/types.ts'
 import { maskPhone, seesPhones } from '../accounts/privacy.ts'
 import { audit } from '../audit/audit.ts'
+import { normaliseNumber } from './port.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 9007199254740991 })
 const Call = Type.Object({
@@ -34,6 +35,9 @@ function toCall(c: CallRow, role: Role) {
   }
 }
 
+/** The PBX cannot take a call now: the desk dials by hand and logs the call (POST /api/calls). */
+const pbxDown = () => new HttpError(503, 'pbx_down', '电话系统未连接：请手动拨号并登记通话', undefined, { messageEn: 'the phone system is not connected; dial by hand and log the call', retryAfter: 5 })
+
 export async function callRoutes(app: App, { db, config, telephony }: Services) {
   const calls = () => db.selectFrom('call').leftJoin('app_user', 'app_user.id', 'call.operator_user_id').selectAll('call').select('app_user.display_name as operator_name')
 
@@ -52,7 +56,12 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
     if (q.to) query = query.where('call.started_at', '<', new Date(q.to))
     if (q.cursor) query = query.where('call.id', '<', q.cursor)
     const rows = await query.orderBy('call.id', 'desc').limit(limit + 1).execute()
-    const items = rows.slice(0, limit).map((c) => toCall(c, request.user!.role))
+    const role = request.user!.role
+    const items = rows.slice(0, limit).map((c) => toCall(c, role))
+    // outside numbers shown in full (the ones a role that does not see phones gets masked): one row naming the calls
+    const personal = (n: string | null) => showNumber(n, 'technician') !== n
+    const withNumbers = seesPhones(role) ? items.filter((c) => personal(c.callerNumber) || personal(c.calleeNumber)) : []
+    if (withNumbers.length) await audit(db, request, 'view_calls', 'calls', { calls: withNumbers.map((c) => c.id) })
     return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null }
   })
 
@@ -78,7 +87,8 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
     return { ...toCall(call, request.user!.role), orders, chases: chases.map((c) => ({ workOrderId: c.id, number: c.number, at: c.at.toISOString() })) }
   })
 
-  // the browser's player asks for byte ranges to seek; every playback is audited
+  // the browser's player asks for byte ranges to seek; every playback is audited once: its first
+  // request starts at byte 0 (`<audio>` asks `bytes=0-`), the chunks and seeks after it do not
   app.get('/api/calls/:id/recording', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
     const call = await db.selectFrom('call').select(['id', 'recording_file', 'recording_deleted_at']).where('id', '=', request.params.id).executeTakeFirst()
     if (!call?.recording_file) throw notFound(`recording of call ${request.params.id}`)
@@ -87,12 +97,16 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
     const size = await stat(path).then((s) => s.size, () => null)
     if (size === null) throw notFound(`recording file of call ${call.id}`)
     const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '')
-    if (!range || !request.headers.range?.startsWith('bytes=0-')) await audit(db, request, 'play_recording', `call:${call.id}`, { range: request.headers.range ?? null })
+    const played = () => audit(db, request, 'play_recording', `call:${call.id}`, { range: request.headers.range ?? null })
     reply.header('accept-ranges', 'bytes').header('content-type', 'audio/wav')
-    if (!range) return reply.header('content-length', size).send(createReadStream(path))
+    if (!range) {
+      await played()
+      return reply.header('content-length', size).send(createReadStream(path))
+    }
     const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]))
     const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1
     if (start >= size || start > end) return reply.status(416).header('content-range', `bytes */${size}`).send({ error: 'range_not_satisfiable', message: `the recording has ${size} bytes`, field: 'range' })
+    if (start === 0) await played()
     return reply.status(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1).send(createReadStream(path, { start, end }))
   })
 
@@ -104,8 +118,8 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
     },
   }, async (request, reply) => {
     const user = request.user!
-    if (!telephony || telephony.status() !== 'up') throw new HttpError(409, 'pbx_down', 'the phone system is not connected; dial by hand and log the call')
-    if (!user.phoneDevice) throw badRequest('number', 'your account has no phone device to ring first (admin: set phoneDevice)')
+    if (!telephony || telephony.status() !== 'up') throw pbxDown()
+    if (!user.phoneDevice) throw new HttpError(400, 'no_phone_device', '您的账号没有绑定话机，无法先呼您的话机（请管理员设置 phoneDevice）', 'phoneDevice', { messageEn: 'your account has no phone device to ring first (admin: set phoneDevice)' })
     let number = request.body.number
     if (!number && request.body.workOrderId) {
       // the full number stays on the server: the screen may only have seen 138****1234
@@ -114,11 +128,21 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
       number = order.requester_phone ?? order.requester_extension ?? undefined
     }
     if (!number) throw badRequest('number', 'number (or a work order with a phone number) is required')
+    // the outbound dialplan matches digits: +86 138…, 0086 … are dialled as the PBX expects them
+    const dial = normaliseNumber(number)
+    if (!/^[0-9]{3,20}$/.test(dial)) throw new HttpError(400, 'undialable_number', `号码 ${number} 无法拨打：只能拨打 3–20 位数字`, 'number', { messageEn: `${number} cannot be dialled: 3 to 20 digits expected` })
     const call = await db.insertInto('call').values({
-      direction: 'out', caller_number: user.phoneDevice, callee_number: number, operator_user_id: user.id, operator_device: user.phoneDevice,
+      direction: 'out', caller_number: user.phoneDevice, callee_number: dial, operator_user_id: user.id, operator_device: user.phoneDevice,
       state: 'dialing', work_order_id: request.body.workOrderId ?? null, created_by: user.id,
     }).returning('id').executeTakeFirstOrThrow()
-    await telephony.originate({ reference: `call-${call.id}`, device: user.phoneDevice, number, context: config.outboundContext, callerId: `Hotline 100 <${config.hotlineExten}>` })
+    try {
+      await telephony.originate({ reference: `call-${call.id}`, device: user.phoneDevice, number: dial, context: config.outboundContext, callerId: `Hotline 100 <${config.hotlineExten}>` })
+    } catch (err) {
+      // the PBX refused or went away between the check and the action: no call, nothing half-recorded
+      await db.deleteFrom('call').where('id', '=', call.id).execute()
+      request.log.warn({ err }, 'originate failed')
+      throw pbxDown()
+    }
     return reply.status(202).send({ callId: call.id, state: 'dialing' })
   })
 
@@ -151,6 +175,7 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
     schema: { body: Type.Object({ extension: Type.String({ minLength: 1, maxLength: 20, pattern: '^[0-9]+$' }), talkSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })) }, { additionalProperties: false }), response: { 202: Type.Object({ ok: Type.Boolean() }), ...errors } },
   }, async (request, reply) => {
     if (!telephony?.simulateIncomingCall) throw new HttpError(409, 'not_simulated', 'this server talks to a real PBX: call 100 from a phone')
+    if (telephony.status() !== 'up') throw pbxDown()
     await telephony.simulateIncomingCall(request.body.extension, { answerBy: request.user!.phoneDevice ?? undefined, talkMs: (request.body.talkSeconds ?? 20) * 1000 })
     return reply.status(202).send({ ok: true })
   })

@@ -30,53 +30,82 @@ export async function screenPop(db: Kysely<DB>, callerNumber: string) {
   }
 }
 
+/** What the desk and a dialer show for each click-to-dial outcome (hang-up cause text is Asterisk's, in English). */
+export const OUTCOME_TEXT: Record<string, { zh: string; en: string }> = {
+  answered: { zh: '已接通', en: 'answered' },
+  no_answer: { zh: '无人接听', en: 'no answer' },
+  busy: { zh: '对方忙', en: 'busy' },
+  invalid_number: { zh: '空号', en: 'number does not exist' },
+  unreachable: { zh: '无法接通', en: 'unreachable' },
+  operator_no_answer: { zh: '您的话机未接起', en: 'your own phone was not answered' },
+  cancelled: { zh: '已取消', en: 'cancelled' },
+  failed: { zh: '呼叫失败', en: 'failed' },
+  no_end_reported: { zh: '交换机未报告结束，已自动关闭', en: 'the PBX never reported the end; closed' },
+}
+
 export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: TelephonyPort, options: CallsOptions, log: (err: unknown) => void) {
-  const broadcast = (type: string, data: unknown, userId?: number | null) =>
-    live.broadcast({ type, data, at: new Date().toISOString() }, (u) => (userId ? u.id === userId : DESK_ROLES.has(u.role)))
+  const at = () => new Date().toISOString()
+  /** to one user (the operator whose phone rings, the user who dialled) or to every desk */
+  const send = (type: string, data: unknown, to: number | 'desks') =>
+    live.broadcast({ type, data, at: at() }, (u) => (to === 'desks' ? DESK_ROLES.has(u.role) : u.id === to))
 
   async function operatorFor(device: string | null) {
     if (!device) return null
     return (await db.selectFrom('app_user').select('id').where('phone_device', '=', device).where('active', '=', true).executeTakeFirst())?.id ?? null
   }
+  const callIdOf = (reference: string) => Number(reference.replace(/^call-/, ''))
 
   async function handle(e: CallEvent) {
     switch (e.type) {
       case 'ringing': {
+        // a ring group rings several phones: one call row, a pop on each ringing operator's own desk only
         const operatorId = await operatorFor(e.operatorDevice)
-        const call = await db.insertInto('call').values({
-          linkedid: e.linkedid, direction: 'in', caller_number: e.callerNumber, caller_name: e.callerName, callee_number: e.exten,
+        const inserted = await db.insertInto('call').values({
+          linkedid: e.linkedid, direction: 'in', caller_number: e.callerNumber || null, caller_name: e.callerName, callee_number: e.exten,
           operator_device: e.operatorDevice, operator_user_id: operatorId, state: 'ringing', started_at: e.at,
-        }).onConflict((oc) => oc.column('linkedid').doUpdateSet({ operator_device: e.operatorDevice, operator_user_id: operatorId }))
-          .returning(['id']).executeTakeFirstOrThrow()
+        }).onConflict((oc) => oc.column('linkedid').doNothing()).returning(['id']).executeTakeFirst()
+        const call = inserted ?? await db.selectFrom('call').select('id').where('linkedid', '=', e.linkedid).executeTakeFirstOrThrow()
         const pop = await screenPop(db, e.callerNumber)
-        broadcast('call.ringing', { callId: call.id, linkedid: e.linkedid, callerNumber: e.callerNumber, callerName: e.callerName, operatorUserId: operatorId, ...pop })
+        if (operatorId) send('call.ringing', { callId: call.id, linkedid: e.linkedid, callerNumber: e.callerNumber, callerName: e.callerName, operatorUserId: operatorId, operatorDevice: e.operatorDevice, ...pop }, operatorId)
+        // every other desk sees that a call is ringing somewhere, never in its own caller panel
+        send('call.activity', { callId: call.id, state: 'ringing', operatorDevice: e.operatorDevice, operatorUserId: operatorId, place: pop.location?.fullName ?? null }, 'desks')
         return
       }
       case 'answered': {
         const operatorId = await operatorFor(e.operatorDevice)
         const call = await db.updateTable('call').set({ state: 'answered', answered_at: e.at, ...(e.operatorDevice ? { operator_device: e.operatorDevice, operator_user_id: operatorId } : {}) })
           .where('linkedid', '=', e.linkedid).where('state', 'in', ['ringing', 'dialing']).returning(['id', 'operator_user_id']).executeTakeFirst()
-        if (call) broadcast('call.answered', { callId: call.id, linkedid: e.linkedid, operatorUserId: call.operator_user_id })
+        if (call) send('call.answered', { callId: call.id, linkedid: e.linkedid, operatorUserId: call.operator_user_id, operatorDevice: e.operatorDevice }, 'desks')
         return
       }
       case 'ended': {
         const call = await db.updateTable('call').set({
           state: e.missed ? 'missed' : 'ended', outcome: sql`coalesce(outcome, ${e.missed ? 'missed' : 'answered'})`, ended_at: e.at,
-          duration_sec: e.durationSec, hangup_cause: e.cause, hangup_cause_text: e.causeText,
-        }).where('linkedid', '=', e.linkedid).where('state', 'not in', ['ended', 'missed']).returning(['id', 'state']).executeTakeFirst()
-        if (call) broadcast('call.ended', { callId: call.id, linkedid: e.linkedid, missed: e.missed, durationSec: e.durationSec, cause: e.cause, causeText: e.causeText })
+          duration_sec: e.durationSec, hangup_cause: e.cause || null, hangup_cause_text: e.reason ? OUTCOME_TEXT[e.reason]?.zh ?? e.reason : e.causeText || null,
+        }).where('linkedid', '=', e.linkedid).where('state', 'not in', ['ended', 'missed', 'failed']).returning(['id', 'state', 'outcome', 'created_by', 'direction']).executeTakeFirst()
+        if (call) send('call.ended', { callId: call.id, linkedid: e.linkedid, direction: call.direction, missed: e.missed, outcome: call.outcome, durationSec: e.durationSec, cause: e.cause, causeText: e.causeText }, 'desks')
         return
       }
       case 'recording':
         await db.updateTable('call').set({ recording_file: basename(e.file) }).where('linkedid', '=', e.linkedid).execute()
         return
+      case 'dialing': {
+        // the operator picked up their own phone: the number is being dialled now
+        const call = await db.updateTable('call').set({ linkedid: e.linkedid }).where('id', '=', callIdOf(e.reference)).where('state', '=', 'dialing')
+          .returning(['id', 'created_by']).executeTakeFirst()
+        if (call?.created_by) send('call.progress', { callId: call.id, stage: 'dialing' }, call.created_by)
+        return
+      }
       case 'originate': {
-        const id = Number(e.reference.replace(/^call-/, ''))
+        const answered = e.outcome === 'answered'
+        // the operator's own phone never answered: no call came about, it ends here; otherwise 'ended' follows
+        const over = e.linkedid === null
         const call = await db.updateTable('call').set({
-          outcome: e.outcome, linkedid: e.linkedid, state: e.outcome === 'answered' ? 'answered' : 'failed',
-          ...(e.outcome === 'answered' ? { answered_at: e.at } : { ended_at: e.at }),
-        }).where('id', '=', id).returning(['id', 'created_by']).executeTakeFirst()
-        if (call) broadcast('call.outcome', { callId: call.id, outcome: e.outcome }, call.created_by)
+          outcome: e.outcome, hangup_cause: e.cause, ...(e.linkedid ? { linkedid: e.linkedid } : {}),
+          ...(answered ? { state: 'answered', answered_at: e.at } : {}),
+          ...(over ? { state: 'failed', ended_at: e.at, duration_sec: 0, hangup_cause_text: OUTCOME_TEXT[e.outcome]!.zh } : {}),
+        }).where('id', '=', callIdOf(e.reference)).where('state', 'in', ['dialing', 'answered']).returning(['id', 'created_by']).executeTakeFirst()
+        if (call?.created_by) send('call.outcome', { callId: call.id, outcome: e.outcome, text: OUTCOME_TEXT[e.outcome] }, call.created_by)
         return
       }
     }
@@ -107,7 +136,7 @@ export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: Tele
     const live = new Set(await telephony.activeLinkedids())
     for (const c of stale) {
       if (c.linkedid && live.has(c.linkedid)) continue
-      await db.updateTable('call').set({ state: 'ended', ended_at: new Date(), hangup_cause_text: 'ended while the PBX link was down' }).where('id', '=', c.id).execute()
+      await db.updateTable('call').set({ state: 'ended', ended_at: new Date(), hangup_cause_text: '交换机连接中断期间结束 (ended while the PBX link was down)' }).where('id', '=', c.id).execute()
     }
   }
 

@@ -27,3 +27,6 @@ export interface TelephonyPort {
   simulateIncomingCall?(from: string, options?: { answerBy?: string; talkMs?: number }): Promise<void>
   close(): Promise<void>
 }
+
+/** A caller or callee number as the desk writes it (no +86, no trunk 0 before a mobile). */
+export { normaliseNumber } from '../../../telephony/src/calls.ts'

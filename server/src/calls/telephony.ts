@@ -6,7 +6,7 @@ import { Telephony } from '../../../telephony/src/index.ts'
 
 export async function startTelephony(config: Config, warn: (err: unknown) => void): Promise<TelephonyPort & { raw: Telephony }> {
   const t = await Telephony.start({
-    asterisk: config.asterisk, hotlineExten: config.hotlineExten, hotlineContext: config.hotlineContext,
+    asterisk: config.asterisk, hotlineExten: config.hotlineExten, hotlineContext: config.hotlineContext, outboundContext: config.outboundContext,
     recordingsDir: config.recordingsDir, recordingMode: config.recordingMode,
   })
   t.on('warning', warn)
