@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { App } from '../http/types.ts'
 import { errors } from '../http/types.ts'
 import { badRequest, forbidden, notFound } from '../http/errors.ts'
@@ -7,7 +7,8 @@ import type { Services } from '../services.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import { findWorkOrders, addEvents } from '../workorders/workorders.queries.ts'
 import type { WorkOrder } from '../workorders/workorders.schemas.ts'
-import { forViewer } from '../accounts/privacy.ts'
+import { forViewer, seesPhones } from '../accounts/privacy.ts'
+import { audit } from '../audit/audit.ts'
 import type { JobSheet } from './render.ts'
 
 const PrintOptions = {
@@ -44,7 +45,8 @@ function visible(user: SessionUser, orders: WorkOrder[]) {
 }
 
 export async function jobSheetRoutes(app: App, { db, config }: Services) {
-  async function send(ids: number[], query: { paper?: 'A5' | 'A4'; lang?: 'zh' | 'en' }, user: SessionUser, reply: FastifyReply, filename: string) {
+  async function send(ids: number[], query: { paper?: 'A5' | 'A4'; lang?: 'zh' | 'en' }, request: FastifyRequest, reply: FastifyReply, filename: string) {
+    const user = request.user!
     const orders = await findWorkOrders(db, ids)
     const missing = ids.filter((id) => !orders.some((o) => o.id === id))
     if (missing.length) throw notFound(`work order ${missing.join(', ')}`)
@@ -53,6 +55,11 @@ export async function jobSheetRoutes(app: App, { db, config }: Services) {
     // pdfmake and the CJK font load on the first print, not at start-up
     const { renderJobSheets } = await import('./render.ts')
     const pdf = await renderJobSheets(orders.map((o) => toJobSheet(forViewer(o, user.role), config.hospitalName, config.publicUrl, lang)), { paper: query.paper ?? 'A5', locale: lang, timeZone: config.timeZone })
+    // sheets printed with the requesters' full numbers: one row per PDF naming its orders
+    const withPhones = seesPhones(user.role) ? orders.filter((o) => o.requester.phone) : []
+    if (withPhones.length) {
+      await audit(db, request, 'print_job_sheets', ids.length === 1 ? `work_order:${ids[0]}` : 'work_orders', { numbers: withPhones.map((o) => o.number) })
+    }
     reply.header('content-type', 'application/pdf')
     reply.header('content-disposition', `inline; filename="${filename}"`)
     return reply.send(pdf)
@@ -62,12 +69,12 @@ export async function jobSheetRoutes(app: App, { db, config }: Services) {
     schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), querystring: Type.Object(PrintOptions, { additionalProperties: false }) },
   }, async (request, reply) => {
     const [order] = await findWorkOrders(db, [request.params.id])
-    return send([request.params.id], request.query, request.user!, reply, `${order?.number ?? request.params.id}.pdf`)
+    return send([request.params.id], request.query, request, reply, `${order?.number ?? request.params.id}.pdf`)
   })
 
   app.get('/api/job-sheets.pdf', {
     schema: { querystring: Type.Object({ ids: Type.String({ minLength: 1, maxLength: 10_000 }), ...PrintOptions }, { additionalProperties: false }) },
-  }, async (request, reply) => send(parseIds(request.query.ids), request.query, request.user!, reply, 'job-sheets.pdf'))
+  }, async (request, reply) => send(parseIds(request.query.ids), request.query, request, reply, 'job-sheets.pdf'))
 
   // the service point marks what it has printed, so "waiting to print" empties
   app.post('/api/job-sheets/printed', {

@@ -30,6 +30,9 @@ export async function workOrderRoutes(app: App, { db, config }: Services) {
     const user = request.user!
     if (request.query.from && request.query.to && request.query.from > request.query.to) throw badRequest('to', 'to is before from')
     const page = await listWorkOrders(db, { ...request.query, technicianTeamId: user.role === 'technician' ? user.teamId : null })
+    // a page with the requesters' full numbers is a look at each of them: one row naming the orders
+    const withPhones = seesPhones(user.role) ? page.items.filter((o) => o.requester.phone) : []
+    if (withPhones.length) await audit(db, request, 'view_requesters', 'work_orders', { numbers: withPhones.map((o) => o.number) })
     return { ...page, items: page.items.map((o) => forViewer(o, user.role)) }
   })
 
@@ -41,9 +44,9 @@ export async function workOrderRoutes(app: App, { db, config }: Services) {
     if (!order) throw notFound(`work order ${request.params.id}`)
     const user = request.user!
     if (user.role === 'technician' && order.team.id !== user.teamId && order.assignee?.id !== user.staffId) throw forbidden('this order is not for your team')
+    // the order with the requester's full phone number, its page or its card, is a look at a person's details
+    if (seesPhones(user.role) && order.requester.phone) await audit(db, request, 'view_requester', `work_order:${order.id}`, { number: order.number, ...(request.query.brief ? { brief: true } : {}) })
     if (request.query.brief) return { ...forViewer(order, user.role), timeline: [] }
-    // opening one order's page with the requester's full phone number is a look at a person's details
-    if (seesPhones(user.role) && order.requester.phone) await audit(db, request, 'view_requester', `work_order:${order.id}`, { number: order.number })
     return { ...forViewer(order, user.role), timeline: await timeline(db, order.id) }
   })
 
