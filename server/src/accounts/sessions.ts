@@ -1,11 +1,11 @@
 // Cookie sessions kept server-side: the cookie holds a random token, the database its hash.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { DB, Role } from '../db/types.ts'
 import { hashToken, newSessionToken, verifyPassword } from './password.ts'
 import { accessFor, allows } from './permissions.ts'
 import { HttpError } from '../http/errors.ts'
-import { executePrepared } from '../db/db.ts'
+import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
 
 export const SESSION_COOKIE = 'hotline_sid'
 const MAX_FAILED_LOGINS = 5
@@ -65,8 +65,45 @@ export async function userForToken(db: Kysely<DB>, token: string): Promise<Sessi
   return row ? toSessionUser(row) : null
 }
 
+/** Which of these sessions (by token hash) are still on, and whose they are now: open sockets check theirs. */
+export async function liveSessions(db: Kysely<DB>, tokenHashes: string[]) {
+  const sessions = new Map<string, { user: SessionUser; expiresAt: Date }>()
+  for (let i = 0; i < tokenHashes.length; i += 1000) {
+    const rows = await db.selectFrom('user_session')
+      .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
+      .select([...userColumns, 'token_hash', 'expires_at'])
+      .where('token_hash', 'in', tokenHashes.slice(i, i + 1000))
+      .where('expires_at', '>', new Date())
+      .where('app_user.active', '=', true)
+      .execute()
+    for (const row of rows) sessions.set(row.token_hash, { user: toSessionUser(row), expiresAt: row.expires_at })
+  }
+  return sessions
+}
+
+/**
+ * Tells every instance that this user's sessions changed (signed out, locked, demoted): their open
+ * sockets check their session again and close or take the new role. A NOTIFY on the live channel,
+ * so it leaves with the transaction that made the change.
+ */
+export async function announceSessionChange(db: Kysely<DB>, userId: number) {
+  const message = { type: 'session.revoked', data: { userId }, at: new Date().toISOString() }
+  await sql`SELECT pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(message)})`.execute(db)
+}
+
 export async function logOut(db: Kysely<DB>, token: string) {
-  await db.deleteFrom('user_session').where('token_hash', '=', hashToken(token)).execute()
+  await db.transaction().execute(async (trx) => {
+    const ended = await trx.deleteFrom('user_session').where('token_hash', '=', hashToken(token)).returning('user_id').executeTakeFirst()
+    if (ended) await announceSessionChange(trx, ended.user_id)
+  })
+}
+
+/** A locked, demoted or re-passworded account is signed out everywhere, its sockets included. */
+export async function signOutEverywhere(db: Kysely<DB>, userId: number) {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('user_session').where('user_id', '=', userId).execute()
+    await announceSessionChange(trx, userId)
+  })
 }
 
 /** Loads the session for every request and enforces the permission table before any handler. */

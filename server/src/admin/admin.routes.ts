@@ -6,6 +6,7 @@ import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/er
 import { OPEN } from '../workorders/lifecycle.ts'
 import type { Services } from '../services.ts'
 import { hashPassword } from '../accounts/password.ts'
+import { announceSessionChange, signOutEverywhere } from '../accounts/sessions.ts'
 import { URGENCIES } from '../workorders/workorders.schemas.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
@@ -138,8 +139,10 @@ export async function adminRoutes(app: App, { db }: Services) {
     if (Object.keys(set).length === 0) throw badRequest('body', 'nothing to change')
     const res = await db.updateTable('app_user').set(set).where('id', '=', request.params.id).executeTakeFirst()
     if (Number(res.numUpdatedRows) === 0) throw notFound(`user ${request.params.id}`)
-    // a locked or demoted account is signed out everywhere
-    if (b.active === false || b.role || b.password) await db.deleteFrom('user_session').where('user_id', '=', request.params.id).execute()
+    // a locked or demoted account is signed out everywhere, its open sockets too; any other change
+    // (a phone device) reaches them as they are
+    if (b.active === false || b.role || b.password) await signOutEverywhere(db, request.params.id)
+    else await announceSessionChange(db, request.params.id)
     return { id: request.params.id }
   })
 }

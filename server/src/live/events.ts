@@ -26,6 +26,8 @@ export interface LiveEvents {
   'workorder.chased': OrderEventData
   'workorder.overdue': OrderEventData
   'notification': { userId: number; kind: string; message: string; workOrderId: number | null }
+  /** this user's sessions changed (accounts/sessions.ts): each instance checks their sockets; never sent to a screen */
+  'session.revoked': { userId: number }
 }
 export type LiveEventType = keyof LiveEvents
 export interface LiveMessage<T extends LiveEventType = LiveEventType> { type: T; data: LiveEvents[T]; at: string }
