@@ -16,3 +16,15 @@ export function chimeWav(seconds = 1.5, rate = 8000): Buffer {
   header.write('data', 36); header.writeUInt32LE(data.length, 40)
   return Buffer.concat([header, data])
 }
+
+/**
+ * Where a recording named by an AMI client may be written: a plain file name, or a path inside the
+ * PBX's spool. Anything else — `..`, other directories, NUL, empty — is refused (null), so a MixMonitor
+ * action can never make the simulator write outside `dir` or onto a directory.
+ */
+export function recordingPath(dir: string, file: string, spool = '/var/spool/asterisk/monitor'): string | null {
+  if (!file || file.includes('\0') || file.includes('\\')) return null
+  const name = file.startsWith(`${spool}/`) ? file.slice(spool.length + 1) : file
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(name) || name.includes('..')) return null
+  return `${dir.replace(/\/+$/, '')}/${name}`
+}
