@@ -15,6 +15,7 @@ import type { App } from './http/types.ts'
 import type { Services } from './services.ts'
 import { HttpError, installErrorHandling, installJsonParser } from './http/errors.ts'
 import { installAccessControl } from './accounts/sessions.ts'
+import { installNulGuard } from './http/nul-guard.ts'
 import { LiveHub, liveRoutes } from './live/live.routes.ts'
 import { findWorkOrder } from './workorders/workorders.queries.ts'
 import { accountRoutes } from './accounts/accounts.routes.ts'
@@ -80,6 +81,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
   })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   installAccessControl(app, database.db, services.routes)
+  installNulGuard(app)
 
   app.get('/api/health', {
     schema: { response: { '2xx': Health, 503: Health } },
