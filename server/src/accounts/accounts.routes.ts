@@ -2,9 +2,11 @@ import { Type } from 'typebox'
 import type { App } from '../http/types.ts'
 import { errors, Nullable } from '../http/types.ts'
 import type { Services } from '../services.ts'
-import { logIn, logOut, SESSION_COOKIE } from './sessions.ts'
+import { logOut, SESSION_COOKIE } from './sessions.ts'
+import { createUnknownNameLocks, languageOf, logIn, unlockUser } from './sign-in.ts'
 import { createThrottle } from './throttle.ts'
-import { HttpError } from '../http/errors.ts'
+import { HttpError, notFound } from '../http/errors.ts'
+import { audit } from '../audit/audit.ts'
 
 const User = Type.Object({
   id: Type.Integer(), username: Type.String(), displayName: Type.String(),
@@ -13,6 +15,7 @@ const User = Type.Object({
 
 export async function accountRoutes(app: App, { db, config }: Services) {
   const allowAttempt = createThrottle()
+  const failUnknown = createUnknownNameLocks()
   app.post('/api/session', {
     schema: {
       body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 100 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
@@ -20,9 +23,23 @@ export async function accountRoutes(app: App, { db, config }: Services) {
     },
   }, async (request, reply) => {
     if (!allowAttempt(`${request.ip} ${request.body.username}`)) throw new HttpError(429, 'too_many_attempts', 'too many sign-in attempts from this address; wait a minute', 'password')
-    const { token, expiresAt, user } = await logIn(db, request.body.username, request.body.password, config.sessionHours)
+    const { token, expiresAt, user } = await logIn(db, request.body.username, request.body.password, {
+      sessionHours: config.sessionHours, timeZone: config.timeZone, language: languageOf(request.headers['accept-language']), failUnknown,
+    })
     reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', expires: expiresAt, secure: config.publicUrl.startsWith('https:') })
     return { user }
+  })
+
+  app.post('/api/users/:id/unlock', {
+    schema: {
+      params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
+      response: { 200: Type.Object({ id: Type.Integer(), wasLocked: Type.Boolean() }), ...errors },
+    },
+  }, async (request) => {
+    const unlocked = await unlockUser(db, request.params.id)
+    if (!unlocked) throw notFound(`user ${request.params.id}`)
+    await audit(db, request, 'unlock_user', `app_user:${request.params.id}`, unlocked)
+    return { id: request.params.id, wasLocked: unlocked.wasLocked }
   })
 
   app.get('/api/session', { schema: { response: { 200: Type.Object({ user: User }), ...errors } } }, async (request) => ({ user: request.user! }))

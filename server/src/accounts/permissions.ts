@@ -45,6 +45,7 @@ export const PERMISSIONS: Record<string, Access> = {
   'GET /api/users': ['admin'],
   'POST /api/users': ['admin'],
   'PATCH /api/users/:id': ['admin'],
+  'POST /api/users/:id/unlock': ['admin'],
   'GET /api/audit': ['admin'],
   'GET /api/calls': DESK,
   'GET /api/calls/:id': DESK,

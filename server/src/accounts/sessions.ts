@@ -2,14 +2,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { sql, type Kysely } from 'kysely'
 import type { DB, Role } from '../db/types.ts'
-import { hashToken, newSessionToken, verifyPassword } from './password.ts'
+import { hashToken } from './password.ts'
 import { accessFor, allows } from './permissions.ts'
 import { HttpError } from '../http/errors.ts'
 import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
 
 export const SESSION_COOKIE = 'hotline_sid'
-const MAX_FAILED_LOGINS = 5
-const LOCK_MINUTES = 15
 
 export interface SessionUser {
   id: number
@@ -27,32 +25,8 @@ declare module 'fastify' {
 
 const userColumns = ['app_user.id', 'username', 'display_name', 'role', 'staff_id', 'app_user.team_id', 'phone_device'] as const
 
-function toSessionUser(row: { id: number; username: string; display_name: string; role: Role; staff_id: number | null; team_id: number | null; phone_device: string | null }): SessionUser {
+export function toSessionUser(row: { id: number; username: string; display_name: string; role: Role; staff_id: number | null; team_id: number | null; phone_device: string | null }): SessionUser {
   return { id: row.id, username: row.username, displayName: row.display_name, role: row.role, staffId: row.staff_id, teamId: row.team_id, phoneDevice: row.phone_device }
-}
-
-export async function logIn(db: Kysely<DB>, username: string, password: string, sessionHours: number) {
-  const row = await db.selectFrom('app_user').selectAll().where('username', '=', username).where('active', '=', true).executeTakeFirst()
-  if (row?.locked_until && row.locked_until > new Date()) {
-    throw new HttpError(429, 'locked', `too many failed logins; try again after ${row.locked_until.toISOString()}`, 'password')
-  }
-  if (!row || !(await verifyPassword(password, row.password_hash))) {
-    if (row) {
-      const failed = row.failed_logins + 1
-      await db.updateTable('app_user').set({
-        failed_logins: failed >= MAX_FAILED_LOGINS ? 0 : failed,
-        locked_until: failed >= MAX_FAILED_LOGINS ? new Date(Date.now() + LOCK_MINUTES * 60_000) : null,
-      }).where('id', '=', row.id).execute()
-    }
-    throw new HttpError(401, 'bad_credentials', 'wrong username or password', 'password')
-  }
-  const token = newSessionToken()
-  const expiresAt = new Date(Date.now() + sessionHours * 3_600_000)
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('app_user').set({ failed_logins: 0, locked_until: null }).where('id', '=', row.id).execute()
-    await trx.insertInto('user_session').values({ token_hash: hashToken(token), user_id: row.id, expires_at: expiresAt }).execute()
-  })
-  return { token, expiresAt, user: toSessionUser(row) }
 }
 
 export async function userForToken(db: Kysely<DB>, token: string): Promise<SessionUser | null> {

@@ -27,7 +27,7 @@ export const en: Messages = {
   manage: { title: 'KPIs', from: 'From', to: 'To', team: 'Team', allTeams: 'All teams', load: 'Show', export: 'Export CSV', timeliness: 'Timeliness', response: 'Response on time', completion: 'Completion',
     chase: 'Chase rate', satisfaction: 'Satisfaction', goodShare: 'Rated 4–5', perStaff: 'Orders per staff', complaints: 'Complaints', weekly: 'Weekly volume by category', trend: 'Timeliness trend',
     complaintsBy: 'Complaints by item', staffTable: 'Per staff member', staff: 'Staff', done: 'Completed', onTime: 'On time', meanResponse: 'Mean response (min)', meanCompletion: 'Mean completion (min)', counts: 'Orders' },
-  admin: { title: 'Administration', items: 'Service items', places: 'Places & extensions', teams: 'Teams & staff', rules: 'Routing rules', users: 'Users & roles', save: 'Save', saved: 'Saved', add: 'Add', delete: 'Delete',
+  admin: { unlock: 'Unlock', unlocked: 'Unlocked', notLocked: 'was not locked', title: 'Administration', items: 'Service items', places: 'Places & extensions', teams: 'Teams & staff', rules: 'Routing rules', users: 'Users & roles', save: 'Save', saved: 'Saved', add: 'Add', delete: 'Delete',
     name: 'Name', nameEn: 'English name', response: 'Response (min)', completionLimit: 'Completion (min)', script: 'Intake script', active: 'Active', onDuty: 'On duty', position: 'Order',
     condition: 'Condition', target: 'Goes to', any: 'any', timeWindow: 'Time window', test: 'Try it: who would get this?', testAt: 'At', result: 'Result', username: 'Username', role: 'Role', password: 'Initial password', extension: 'Extension',
     servicePoint: 'Service point', device: 'Phone', newPlace: 'New place', parent: 'Belongs to', noParent: '(none: a new campus)', kind: 'Kind', zone: 'Zone',

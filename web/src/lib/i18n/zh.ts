@@ -26,7 +26,7 @@ export const zh = {
   manage: { title: '统计分析', from: '从', to: '到', team: '班组', allTeams: '全部班组', load: '查询', export: '导出 CSV', timeliness: '及时率', response: '响应及时率', completion: '完成率',
     chase: '催单率', satisfaction: '满意度', goodShare: '满意(4–5分)占比', perStaff: '人均完成量', complaints: '投诉', weekly: '每周工单量（按类别）', trend: '完成及时率趋势',
     complaintsBy: '投诉分类', staffTable: '人员统计', staff: '人员', done: '完成数', onTime: '按时完成', meanResponse: '平均响应(分钟)', meanCompletion: '平均完成(分钟)', counts: '工单数' },
-  admin: { title: '系统管理', items: '服务项目', places: '地点与分机', teams: '班组与人员', rules: '派单规则', users: '用户与角色', save: '保存', saved: '已保存', add: '新增', delete: '删除',
+  admin: { unlock: '解锁', unlocked: '已解锁', notLocked: '未被锁定', title: '系统管理', items: '服务项目', places: '地点与分机', teams: '班组与人员', rules: '派单规则', users: '用户与角色', save: '保存', saved: '已保存', add: '新增', delete: '删除',
     name: '名称', nameEn: '英文名', response: '响应时限(分钟)', completionLimit: '完成时限(分钟)', script: '服务剧本', active: '启用', onDuty: '在岗', position: '顺序',
     condition: '条件', target: '派往', any: '任意', timeWindow: '时段', test: '试一试：这单派给谁？', testAt: '时间', result: '结果', username: '用户名', role: '角色', password: '初始密码', extension: '分机',
     servicePoint: '服务网点', device: '话机', newPlace: '新增地点', parent: '上级地点', noParent: '（无：新院区）', kind: '类型', zone: '区域',
