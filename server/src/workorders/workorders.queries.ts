@@ -1,5 +1,5 @@
 // The only place work orders touch Kysely. Functions that lock rows take a Transaction.
-import type { Kysely, Selectable, Transaction, ExpressionBuilder } from 'kysely'
+import { sql, type Kysely, type Selectable, type Transaction, type ExpressionBuilder } from 'kysely'
 import type { DB, WorkOrderViewTable } from '../db/types.ts'
 import { executePrepared } from '../db/db.ts'
 import type { ListQuery, WorkOrder } from './workorders.schemas.ts'
@@ -54,7 +54,10 @@ export async function findWorkOrders(db: Kysely<DB>, ids: number[]): Promise<Wor
   return rows.map(toWorkOrder)
 }
 
-export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technicianTeamId?: number | null }) {
+/** A technician lists their team's orders; one in no team only the orders assigned to them. */
+export interface TechnicianScope { teamId: number | null; staffId: number | null }
+
+export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technician?: TechnicianScope | null }) {
   const limit = q.limit ?? 100
   let query = orderView(db)
   if (q.status) {
@@ -62,7 +65,8 @@ export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technician
     query = query.where('work_order.status', 'in', wanted as never)
   }
   if (q.teamId) query = query.where('work_order.team_id', '=', q.teamId)
-  if (q.technicianTeamId) query = query.where('work_order.team_id', '=', q.technicianTeamId)
+  if (q.technician?.teamId) query = query.where('work_order.team_id', '=', q.technician.teamId)
+  else if (q.technician) query = q.technician.staffId ? query.where('work_order.assignee_id', '=', q.technician.staffId) : query.where(sql<boolean>`false`)
   if (q.assigneeId) query = query.where('work_order.assignee_id', '=', q.assigneeId)
   if (q.extension) query = query.where('work_order.requester_extension', '=', q.extension)
   if (q.overdue !== undefined) query = query.where('work_order.overdue', '=', q.overdue)

@@ -6,17 +6,22 @@ export const URGENCIES = ['routine', 'urgent', 'critical'] as const
 export const STATUSES = ['new', 'dispatched', 'accepted', 'arrived', 'on_hold', 'completed', 'closed', 'cancelled'] as const
 
 const Text = (max: number) => Type.String({ maxLength: max })
+
+/** What intake accepts of the requester and the order's text; the historical import checks the same. */
+export const LIMITS = { description: 2000, requesterName: 100, requesterPhone: 30, requesterExtension: 20, reason: 500 } as const
+export const PHONE_PATTERN = '^[0-9+\\-() ]*$'
+export const EXTENSION_PATTERN = '^[0-9*#]*$'
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 
 export const CreateWorkOrder = Type.Object({
   itemId: Id,
   locationId: Id,
-  description: Type.Optional(Text(2000)),
+  description: Type.Optional(Text(LIMITS.description)),
   urgency: StringEnum(URGENCIES),
   requester: Type.Object({
-    name: Type.String({ minLength: 1, maxLength: 100 }),
-    phone: Type.Optional(Nullable(Type.String({ maxLength: 30, pattern: '^[0-9+\\-() ]*$' }))),
-    extension: Type.Optional(Nullable(Type.String({ maxLength: 20, pattern: '^[0-9*#]*$' }))),
+    name: Type.String({ minLength: 1, maxLength: LIMITS.requesterName }),
+    phone: Type.Optional(Nullable(Type.String({ maxLength: LIMITS.requesterPhone, pattern: PHONE_PATTERN }))),
+    extension: Type.Optional(Nullable(Type.String({ maxLength: LIMITS.requesterExtension, pattern: EXTENSION_PATTERN }))),
   }, { additionalProperties: false }),
   requestedAt: Type.Optional(Nullable(IsoDate)),
   tools: Type.Optional(Type.Array(Text(50), { maxItems: 20 })),
@@ -28,7 +33,7 @@ export type CreateWorkOrder = Static<typeof CreateWorkOrder>
 export const Transition = Type.Object({
   action: StringEnum(ACTIONS),
   version: Type.Integer({ minimum: 1 }),
-  reason: Type.Optional(Text(500)),
+  reason: Type.Optional(Text(LIMITS.reason)),
   assigneeId: Type.Optional(Id),
   note: Type.Optional(Text(2000)),
 }, { additionalProperties: false })

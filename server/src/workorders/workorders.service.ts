@@ -59,7 +59,12 @@ export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, ac
     try {
       const [filed] = await executePrepared(db, sql<{ replayed: boolean; work_order: Record<string, unknown> }>`
         SELECT * FROM file_work_order(${payload}::jsonb, ${actor.userId}, ${actor.name}, ${opts.timeZone})`)
-      return { order: toWorkOrder(fromJson(filed!.work_order)), replayed: filed!.replayed }
+      const order = toWorkOrder(fromJson(filed!.work_order))
+      if (filed!.replayed) {
+        const differs = differsFromRequest(order, input)
+        if (differs) throw new HttpError(422, 'idempotency_key_reused', `Idempotency-Key was used for order ${order.number}, whose ${differs} was different: use a new key for a new order`, 'Idempotency-Key', { number: order.number, differs })
+      }
+      return { order, replayed: filed!.replayed }
     } catch (err) {
       const { code, message } = err as { code?: string; message: string }
       if (code === '22023') {
@@ -71,6 +76,28 @@ export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, ac
       throw err
     }
   }
+}
+
+/**
+ * Which field of a retried request is not what the order it replays was filed with (undefined: it
+ * is the same request). Fields the request left out took a default, so only those it sent count.
+ */
+function differsFromRequest(order: WorkOrder, input: CreateWorkOrder): string | undefined {
+  const checks: [string, boolean][] = [
+    ['itemId', order.item.id === input.itemId],
+    ['locationId', order.location.id === input.locationId],
+    ['urgency', order.urgency === input.urgency],
+    ['description', order.description === (input.description ?? '')],
+    ['requester.name', order.requester.name === input.requester.name],
+    ['requester.phone', order.requester.phone === (input.requester.phone ?? null)],
+    ['requester.extension', order.requester.extension === (input.requester.extension ?? null)],
+    ['requestedAt', !input.requestedAt || new Date(input.requestedAt).getTime() === new Date(order.requestedAt).getTime()],
+    // no tools (or none listed) took the item's own
+    ['tools', !input.tools?.length || order.tools.join('\n') === input.tools.join('\n')],
+    ['source', order.source === (input.source ?? 'phone')],
+    ['callId', order.callId === (input.callId ?? null)],
+  ]
+  return checks.find(([, ok]) => !ok)?.[0]
 }
 
 /** A technician acts on their own orders (and takes from their team's pool); a team lead on the team's. */
