@@ -4,7 +4,8 @@ import { sql, type Kysely } from 'kysely'
 import type { DB, Urgency, WorkOrderStatus } from '../db/types.ts'
 import { addEvents } from '../workorders/workorders.queries.ts'
 import { nextOrderNumber, urgencyIndex } from '../workorders/workorders.service.ts'
-import { STATUSES, URGENCIES } from '../workorders/workorders.schemas.ts'
+import { EXTENSION_PATTERN, LIMITS, PHONE_PATTERN, STATUSES, URGENCIES } from '../workorders/workorders.schemas.ts'
+import { fieldWithNul } from '../http/nul-guard.ts'
 import type { RawRow } from './parse.ts'
 
 export interface RowError { row: number; field: string; message: string }
@@ -12,6 +13,11 @@ const TIMES = ['createdAt', 'dispatchedAt', 'acceptedAt', 'arrivedAt', 'complete
 type TimeField = (typeof TIMES)[number]
 const MAX_ERRORS = 200
 const CHUNK = 500
+// PostgreSQL takes at most 65,535 parameters a statement: long lists go in slices of this many
+const LOOKUP_CHUNK = 10_000
+const NUMBER_PATTERN = /^WO-\d{8}-\d{4,}$/
+const phoneLike = new RegExp(PHONE_PATTERN)
+const extensionLike = new RegExp(EXTENSION_PATTERN)
 
 interface CleanRow {
   number: string | null; itemId: number; categoryId: number; locationId: number; teamId: number; assigneeId: number | null
@@ -23,19 +29,18 @@ interface CleanRow {
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v).trim())
 
 export async function importOrders(db: Kysely<DB>, rows: (RawRow | { __error: string })[], opts: { timeZone: string; userId: number; userName: string }) {
-  const [items, locations, extensions, teams, staff, existing] = await Promise.all([
+  const [items, locations, extensions, teams, staff, taken] = await Promise.all([
     db.selectFrom('item').select(['id', 'code', 'category_id', 'default_team_id', 'response_minutes', 'completion_minutes']).execute(),
     db.selectFrom('location').select('id').execute(),
     db.selectFrom('extension').select(['number', 'location_id']).execute(),
     db.selectFrom('team').select(['id', 'code']).execute(),
     db.selectFrom('staff').select(['id', 'name', 'team_id']).execute(),
-    db.selectFrom('work_order').select('number').where('number', 'in', rows.map((r) => str((r as RawRow).number)).filter(Boolean).concat([''])).execute(),
+    takenNumbers(db, rows.map((r) => str((r as RawRow).number)).filter((n) => NUMBER_PATTERN.test(n))),
   ])
   const itemByCode = new Map(items.map((i) => [i.code, i]))
   const locationIds = new Set(locations.map((l) => l.id))
   const locationByExt = new Map(extensions.map((e) => [e.number, e.location_id]))
   const teamByCode = new Map(teams.map((t) => [t.code, t.id]))
-  const taken = new Set(existing.map((e) => e.number))
   const errors: RowError[] = []
   const clean: CleanRow[] = []
 
@@ -43,6 +48,9 @@ export async function importOrders(db: Kysely<DB>, rows: (RawRow | { __error: st
     const row = index + 1
     const fail = (field: string, message: string) => { if (errors.length < MAX_ERRORS) errors.push({ row, field, message }) }
     if ('__error' in raw) return fail('line', String(raw.__error))
+    // a NUL cannot be stored in text: the row is refused before anything looks it up
+    const nul = fieldWithNul(raw)
+    if (nul !== undefined) return fail(nul, `${nul} contains a NUL character`)
     const before = errors.length
     const item = itemByCode.get(str(raw.itemCode))
     if (!item) fail('itemCode', `unknown catalogue item "${str(raw.itemCode)}"`)
@@ -60,8 +68,15 @@ export async function importOrders(db: Kysely<DB>, rows: (RawRow | { __error: st
     if (!STATUSES.includes(status)) fail('status', `status must be one of ${STATUSES.join(', ')}`)
     const requesterName = str(raw.requesterName)
     if (!requesterName) fail('requesterName', 'requesterName is required')
+    else if (requesterName.length > LIMITS.requesterName) fail('requesterName', `requesterName is longer than ${LIMITS.requesterName} characters`)
+    const requesterPhone = str(raw.requesterPhone)
+    if (requesterPhone.length > LIMITS.requesterPhone || !phoneLike.test(requesterPhone)) fail('requesterPhone', `requesterPhone must be at most ${LIMITS.requesterPhone} digits, spaces or + - ( )`)
+    const requesterExtension = str(raw.extension) ? 'extension' : 'requesterExtension'
+    const extension = str(raw[requesterExtension])
+    if (extension.length > LIMITS.requesterExtension || !extensionLike.test(extension)) fail(requesterExtension, `${requesterExtension} must be at most ${LIMITS.requesterExtension} digits, * or #`)
+    if (str(raw.cancelReason).length > LIMITS.reason) fail('cancelReason', `cancelReason is longer than ${LIMITS.reason} characters`)
     const number = str(raw.number) || null
-    if (number && !/^WO-\d{8}-\d{4,}$/.test(number)) fail('number', 'number must look like WO-YYYYMMDD-NNNN')
+    if (number && !NUMBER_PATTERN.test(number)) fail('number', 'number must look like WO-YYYYMMDD-NNNN')
     else if (number && taken.has(number)) fail('number', `number ${number} exists already`)
     if (number) taken.add(number)
     const times: Partial<Record<TimeField, Date>> = {}
@@ -94,12 +109,12 @@ export async function importOrders(db: Kysely<DB>, rows: (RawRow | { __error: st
     const ratingScore = str(raw.ratingScore) ? Number(raw.ratingScore) : null
     if (ratingScore !== null && (!Number.isInteger(ratingScore) || ratingScore < 1 || ratingScore > 5)) fail('ratingScore', 'ratingScore must be 1–5')
     if (ratingScore !== null && !times.ratedAt && !times.completedAt) fail('ratedAt', 'a rating needs ratedAt (or completedAt)')
-    if (str(raw.description).length > 2000) fail('description', 'description is longer than 2000 characters')
+    if (str(raw.description).length > LIMITS.description) fail('description', `description is longer than ${LIMITS.description} characters`)
     if (errors.length > before || !item || !locationId || !teamId) return
     clean.push({
       number, itemId: item.id, categoryId: item.category_id, locationId, teamId, assigneeId,
-      description: str(raw.description), urgency, requesterName, requesterPhone: str(raw.requesterPhone) || null,
-      requesterExtension: str(raw.extension) || str(raw.requesterExtension) || null, status, times, chaseCount, ratingScore,
+      description: str(raw.description), urgency, requesterName, requesterPhone: requesterPhone || null,
+      requesterExtension: extension || null, status, times, chaseCount, ratingScore,
       cancelReason: str(raw.cancelReason) || null, responseMinutes: item.response_minutes, completionMinutes: item.completion_minutes,
     })
   })
@@ -108,11 +123,15 @@ export async function importOrders(db: Kysely<DB>, rows: (RawRow | { __error: st
 
   const numbers = await db.transaction().execute(async (trx) => {
     // numbers the file brings are taken: the daily counters move past them before any is generated
+    const lastOfDay = new Map<string, number>()
     for (const r of clean) {
       if (!r.number) continue
       const day = `${r.number.slice(3, 7)}-${r.number.slice(7, 9)}-${r.number.slice(9, 11)}`
-      const n = Number(r.number.slice(12))
-      await trx.insertInto('order_counter').values({ day, last: n })
+      lastOfDay.set(day, Math.max(lastOfDay.get(day) ?? 0, Number(r.number.slice(12))))
+    }
+    const counters = [...lastOfDay].map(([day, last]) => ({ day, last }))
+    for (let i = 0; i < counters.length; i += LOOKUP_CHUNK) {
+      await trx.insertInto('order_counter').values(counters.slice(i, i + LOOKUP_CHUNK))
         .onConflict((oc) => oc.column('day').doUpdateSet({ last: sql<number>`GREATEST(order_counter.last, excluded.last)` })).execute()
     }
     const written: string[] = []
@@ -144,4 +163,14 @@ export async function importOrders(db: Kysely<DB>, rows: (RawRow | { __error: st
     return written
   })
   return { ok: true as const, imported: numbers.length, first: numbers[0] ?? null, last: numbers[numbers.length - 1] ?? null }
+}
+
+/** Which of these order numbers exist already. */
+async function takenNumbers(db: Kysely<DB>, numbers: string[]): Promise<Set<string>> {
+  const taken = new Set<string>()
+  for (let i = 0; i < numbers.length; i += LOOKUP_CHUNK) {
+    const rows = await db.selectFrom('work_order').select('number').where('number', 'in', numbers.slice(i, i + LOOKUP_CHUNK)).execute()
+    for (const r of rows) taken.add(r.number)
+  }
+  return taken
 }
