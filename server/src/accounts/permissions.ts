@@ -27,6 +27,7 @@ export const PERMISSIONS: Record<string, Access> = {
   'GET /api/job-sheets.pdf': FIELD,
   'POST /api/job-sheets/printed': FIELD,
   'GET /api/kpi': REPORTS,
+  'GET /api/kpi.csv': REPORTS,
   'POST /api/work-orders/import': ['manager', 'admin'],
   'GET /api/routing-rules': ['admin', 'manager', 'team_lead'],
   'POST /api/routing-rules': ['admin'],
