@@ -2,7 +2,7 @@
 // PGlite in DATA_DIR when no DATABASE_URL is set. Queries, migrations and live events are the same.
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Compilable, type RawBuilder } from 'kysely'
 import pg from 'pg'
-import { PGlite, type PGliteInterface } from '@electric-sql/pglite'
+import { PGlite, type PGliteInterface, type Transaction } from '@electric-sql/pglite'
 import { mkdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { DB } from './types.ts'
@@ -13,14 +13,43 @@ pg.types.setTypeParser(1700, (v) => Number(v))
 
 export const LIVE_CHANNEL = 'hotline_live'
 
+/** Whether NOTIFYs can reach this instance: `reconnecting` while its LISTEN connection is lost. */
+export type LiveStatus = 'up' | 'reconnecting'
+
 export interface Database {
   db: Kysely<DB>
   kind: 'pglite' | 'postgres'
   /** Runs a multi-statement SQL script on one connection (migrations). */
   withScriptRunner<T>(fn: (run: (script: string) => Promise<void>) => Promise<T>): Promise<T>
-  /** Receives every NOTIFY on the live channel, from this instance and every other one. */
-  listen(onPayload: (payload: string) => void): Promise<() => Promise<void>>
+  /**
+   * Receives every NOTIFY on the live channel, from this instance and every other one. A lost
+   * LISTEN connection is reopened with backoff; `onStatus` hears it go and come back (NOTIFYs
+   * sent in between are gone, so whoever shows them must re-read).
+   */
+  listen(onPayload: (payload: string) => void, onStatus?: (status: LiveStatus) => void): Promise<() => Promise<void>>
   close(): Promise<void>
+}
+
+// SQLSTATEs of a connection that is gone or cannot be had yet: admin_shutdown, crash_shutdown,
+// cannot_connect_now, too_many_connections, and class 08 (connection exception)
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300'])
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+// what pg and PGlite say when the connection broke under a query or the database is shut
+const UNAVAILABLE_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|PGlite is clos)/
+
+/**
+ * A fault of the way to the database, not of the request: the request may be retried as it was
+ * (with its Idempotency-Key, a create is never filed twice) once a connection is back.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false
+  const { code, message, cause } = err as { code?: unknown; message?: unknown; cause?: unknown }
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_NODE_CODES.has(code))) return true
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true
+  // an AggregateError (a host whose every address refused) or an error wrapping its cause
+  const { errors } = err as { errors?: unknown }
+  if (Array.isArray(errors)) return errors.some(isDatabaseUnavailable)
+  return cause !== err && isDatabaseUnavailable(cause)
 }
 
 // The SQL texts of the hot queries (the session by token, an order by id, intake, a transition, a
@@ -45,12 +74,22 @@ export async function executePrepared<O>(db: Kysely<DB>, query: Compilable<O> | 
  */
 export const defaultPoolSize = () => Math.max(4, 2 * availableParallelism())
 
+// A database that does not answer a connection attempt is unavailable after this, not forever.
+// For the pool it counts the wait for a free connection too: a request queued 5 s behind the
+// others is answered 503 to retry, rather than left hanging.
+const CONNECT_TIMEOUT_MS = 5000
+
 export async function openPostgres(url: string, poolSize = defaultPoolSize()): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize })
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true })
   // a dropped idle connection must not take the process down; the pool replaces it
   pool.on('error', () => {})
-  // Kysely calls client.query(text, values); a registered text goes as a named statement
   pool.on('connect', (client) => {
+    // The pool listens for errors on idle connections only. One checked out by a query that breaks
+    // (the backend terminated, the network cut) emits 'error' too, and an 'error' nobody listens
+    // for ends the process. The query on it has already failed with the same error, and the pool
+    // drops the connection when it comes back, so here there is nothing left to do.
+    client.on('error', () => {})
+    // Kysely calls client.query(text, values); a registered text goes as a named statement
     const query = client.query.bind(client) as (...args: unknown[]) => unknown
     client.query = ((text: unknown, ...rest: unknown[]) => {
       const name = typeof text === 'string' ? preparedNames.get(text) : undefined
@@ -58,7 +97,7 @@ export async function openPostgres(url: string, poolSize = defaultPoolSize()): P
     }) as typeof client.query
   })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
-  let listener: pg.Client | null = null
+  const listeners = new Set<() => Promise<void>>()
   return {
     db,
     kind: 'postgres',
@@ -70,25 +109,118 @@ export async function openPostgres(url: string, poolSize = defaultPoolSize()): P
         client.release()
       }
     },
-    async listen(onPayload) {
-      listener = new pg.Client({ connectionString: url })
-      listener.on('error', () => {})
-      await listener.connect()
-      listener.on('notification', (msg) => { if (msg.payload) onPayload(msg.payload) })
-      await listener.query(`LISTEN ${LIVE_CHANNEL}`)
-      return async () => { await listener?.end().catch(() => {}); listener = null }
+    async listen(onPayload, onStatus) {
+      const stop = await listenWithReconnect(url, onPayload, onStatus ?? (() => {}))
+      const unlisten = async () => { listeners.delete(unlisten); await stop() }
+      listeners.add(unlisten)
+      return unlisten
     },
     async close() {
-      await listener?.end().catch(() => {})
+      await Promise.all([...listeners].map((unlisten) => unlisten()))
       await db.destroy()
     },
   }
 }
 
+// doubling from a quarter second; at most 2 s apart, so that screens have their events again
+// within about 2 s of the database coming back, and one attempt every 2 s costs it nothing
+const RECONNECT_FIRST_MS = 250
+const RECONNECT_MAX_MS = 2000
+// a LISTEN connection silently cut (no reset, no FIN) is found by a query that gets no answer
+const HEARTBEAT_MS = 15_000
+const HEARTBEAT_TIMEOUT_MS = 5000
+
+/**
+ * One LISTEN connection that comes back: after any error or end it is replaced, 0.25 s after the
+ * loss and then doubling up to 2 s between attempts. The first connection must succeed (a
+ * server that cannot reach its database at start should say so); later ones are retried forever.
+ */
+async function listenWithReconnect(url: string, onPayload: (payload: string) => void, onStatus: (status: LiveStatus) => void) {
+  let current: pg.Client | null = null
+  let stopped = false
+  let delay = RECONNECT_FIRST_MS
+  let retry: ReturnType<typeof setTimeout> | undefined
+  let heartbeat: ReturnType<typeof setInterval> | undefined
+
+  const lost = (client: pg.Client) => {
+    if (client !== current || stopped) return
+    current = null
+    clearInterval(heartbeat)
+    client.end().catch(() => {})
+    onStatus('reconnecting')
+    schedule()
+  }
+  const schedule = () => {
+    retry = setTimeout(() => {
+      connect().then(() => { if (current) { delay = RECONNECT_FIRST_MS; onStatus('up') } }, () => {
+        delay = Math.min(delay * 2, RECONNECT_MAX_MS)
+        schedule()
+      })
+    }, delay)
+    retry.unref()
+  }
+  async function connect() {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true })
+    client.on('error', () => lost(client))
+    client.on('end', () => lost(client))
+    client.on('notification', (msg) => { if (msg.payload) onPayload(msg.payload) })
+    try {
+      await client.connect()
+      await client.query(`LISTEN ${LIVE_CHANNEL}`)
+    } catch (err) {
+      client.end().catch(() => {})
+      throw err
+    }
+    if (stopped) { await client.end().catch(() => {}); return }
+    current = client
+    heartbeat = setInterval(() => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const silent = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('no answer')), HEARTBEAT_TIMEOUT_MS) })
+      Promise.race([client.query('SELECT 1'), silent]).catch(() => lost(client)).finally(() => clearTimeout(timer))
+    }, HEARTBEAT_MS)
+    heartbeat.unref()
+  }
+
+  await connect()
+  return async () => {
+    stopped = true
+    clearTimeout(retry)
+    clearInterval(heartbeat)
+    const client = current
+    current = null
+    await client?.end().catch(() => {})
+  }
+}
+
+/**
+ * Kysely's PGlite driver begins a transaction inside `pglite.transaction(…)` and waits for it to
+ * start. If PGlite refuses at once (it is closed, or it failed), that wait never ends and the
+ * refusal is left unhandled, which ends a Node process. Here such a transaction starts anyway on
+ * a stand-in that fails every statement with PGlite's error, so the caller hears of it and rolls back.
+ */
+function withFailingTransactions(pglite: PGlite): PGlite {
+  return new Proxy(pglite, {
+    get(target, property) {
+      if (property === 'transaction') {
+        return <T>(fn: (tx: Transaction) => Promise<T>) => {
+          let began = false
+          return target.transaction((tx) => { began = true; return fn(tx) }).catch((err: unknown) => {
+            if (began) throw err
+            const refuse = () => Promise.reject(err)
+            return fn({ query: refuse, sql: refuse, exec: refuse, rollback: refuse, get closed() { return true } } as unknown as Transaction)
+          })
+        }
+      }
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
 export async function openEmbedded(dataDir: string | null, existing?: PGlite | PGliteInterface): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const pglite = (existing ?? (await PGlite.create(dataDir ?? undefined))) as PGlite
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: withFailingTransactions(pglite) }) })
   return {
     db,
     kind: 'pglite',
@@ -98,7 +230,8 @@ export async function openEmbedded(dataDir: string | null, existing?: PGlite | P
     async listen(onPayload) {
       // PGlite is one connection inside this process: LISTEN/NOTIFY works here and only here
       const unsubscribe = await pglite.listen(LIVE_CHANNEL, onPayload)
-      return unsubscribe
+      // a closed database has nobody left to unsubscribe from
+      return async () => { if (!pglite.closed) await unsubscribe() }
     },
     async close() {
       await db.destroy()

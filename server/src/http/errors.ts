@@ -1,6 +1,8 @@
 // Every error leaves as JSON {error, message, field?}. Bad input is a 4xx naming the field at
-// fault; only a fault of ours is a 500, and then without details.
-import type { FastifyError, FastifyInstance } from 'fastify'
+// fault; a database that cannot be reached is a 503 to retry; only a fault of ours is a 500, and
+// then without details.
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+import { isDatabaseUnavailable } from '../db/db.ts'
 
 export class HttpError extends Error {
   constructor(
@@ -18,6 +20,22 @@ export const badRequest = (field: string, message: string) => new HttpError(400,
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`)
 export const conflict = (message: string, extra?: Record<string, unknown>) => new HttpError(409, 'conflict', message, undefined, extra)
 export const forbidden = (message = 'your role may not do this') => new HttpError(403, 'forbidden', message)
+
+/** Seconds a client should wait before retrying a request the database could not take. */
+const RETRY_AFTER_SECONDS = 1
+
+/**
+ * The database connection broke under this request, or none could be made: only this request
+ * failed, and the same request sent again (a create with its Idempotency-Key) is safe.
+ */
+function sendUnavailable(reply: FastifyReply) {
+  return reply.status(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({
+    error: 'unavailable',
+    message: '数据库暂时无法连接，请稍后重试',
+    messageEn: 'the database cannot be reached right now; please retry shortly',
+    retryAfter: RETRY_AFTER_SECONDS,
+  })
+}
 
 interface AjvIssue { instancePath?: string; keyword?: string; params?: Record<string, unknown>; message?: string }
 
@@ -60,6 +78,10 @@ export function installErrorHandling(app: FastifyInstance) {
       const field = fieldOf(issue, err.validationContext)
       const detail = issue.keyword === 'additionalProperties' ? 'is not a known field' : issue.message ?? 'is invalid'
       return reply.status(400).send({ error: 'validation', message: `${field} ${detail}`, field })
+    }
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable')
+      return sendUnavailable(reply)
     }
     const pgState = typeof err.code === 'string' ? INPUT_SQLSTATES[err.code] : undefined
     if (pgState) {
