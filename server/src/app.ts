@@ -17,6 +17,7 @@ import { HttpError, installErrorHandling, installJsonParser } from './http/error
 import { installAccessControl } from './accounts/sessions.ts'
 import { installNulGuard } from './http/nul-guard.ts'
 import { LiveHub, liveRoutes } from './live/live.routes.ts'
+import { LiveLink } from './live/link.ts'
 import { findWorkOrder } from './workorders/workorders.queries.ts'
 import { accountRoutes } from './accounts/accounts.routes.ts'
 import { catalogueRoutes } from './catalogue/catalogue.routes.ts'
@@ -36,7 +37,7 @@ import { startCallHandling } from './calls/calls.service.ts'
 import type { TelephonyPort } from './calls/port.ts'
 import { startEscalationTimer } from './escalation/escalation.ts'
 
-const Health = Type.Object({ status: Type.String(), db: Type.String(), pbx: Type.String(), version: Type.String() })
+const Health = Type.Object({ status: Type.String(), db: Type.String(), live: Type.String(), pbx: Type.String(), version: Type.String() })
 
 export interface BuildOptions { logger?: boolean | object; escalationTimer?: boolean; telephony?: TelephonyPort | null }
 
@@ -51,7 +52,12 @@ export async function buildApp(config: Config, database: Database, options: Buil
   const live = new LiveHub((id) => findWorkOrder(database.db, id))
   const telephony = options.telephony ?? null
   const services: Services = { config, database, db: database.db, live, pbxStatus: () => telephony?.status() ?? 'none', telephony, routes: [] }
-  const unlisten = await database.listen((payload) => live.deliver(payload))
+  const link = new LiveLink(live)
+  const unlisten = await database.listen((payload) => live.deliver(payload), (status) => {
+    link.set(status)
+    if (status === 'up') app.log.info('live events: LISTEN connection back, screens told to re-sync')
+    else app.log.warn('live events: LISTEN connection lost, reconnecting')
+  })
   await setKpiTimeZone(database.db, config.timeZone)
 
   installErrorHandling(app)
@@ -86,9 +92,10 @@ export async function buildApp(config: Config, database: Database, options: Buil
   app.get('/api/health', {
     schema: { response: { '2xx': Health, 503: Health } },
   }, async (_request, reply) => {
-    const dbUp = await ping(database.db)
-    if (!dbUp) reply.status(503)
-    return { status: dbUp ? 'ok' : 'degraded', db: database.kind, pbx: services.pbxStatus(), version: '0.1.0' }
+    // not ok while events cannot flow either: the boards would silently stop changing
+    const ok = (await ping(database.db)) && link.status === 'up'
+    if (!ok) reply.status(503)
+    return { status: ok ? 'ok' : 'degraded', db: database.kind, live: link.status, pbx: services.pbxStatus(), version: '0.1.0' }
   })
 
   for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, auditRoutes, callRoutes, liveRoutes]) {
