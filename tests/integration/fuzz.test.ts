@@ -39,6 +39,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'PATCH /api/staff/:id': { onDuty: true, active: true, name: '张三', phone: '13800000000' },
   'POST /api/users': { username: 'admin', displayName: 'x', role: 'operator', password: 'longenough' },
   'PATCH /api/users/:id': { role: 'admin' },
+  'POST /api/users/:id/unlock': {},
   'POST /api/calls/originate': { number: '3512', workOrderId: 999999 },
   'POST /api/calls': { direction: 'in', number: '3512', startedAt: '2026-01-01T00:00:00Z', durationSec: 30, note: 'n' },
   'POST /api/pbx/simulate-call': { extension: '3512', talkSeconds: 5 },

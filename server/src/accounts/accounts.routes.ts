@@ -3,7 +3,7 @@ import type { App } from '../http/types.ts'
 import { errors, Nullable } from '../http/types.ts'
 import type { Services } from '../services.ts'
 import { logOut, SESSION_COOKIE } from './sessions.ts'
-import { createUnknownNameLocks, languageOf, logIn, unlockUser } from './sign-in.ts'
+import { createUnknownNameLocks, logIn, unlockUser } from './sign-in.ts'
 import { createThrottle } from './throttle.ts'
 import { HttpError, notFound } from '../http/errors.ts'
 import { audit } from '../audit/audit.ts'
@@ -23,9 +23,7 @@ export async function accountRoutes(app: App, { db, config }: Services) {
     },
   }, async (request, reply) => {
     if (!allowAttempt(`${request.ip} ${request.body.username}`)) throw new HttpError(429, 'too_many_attempts', 'too many sign-in attempts from this address; wait a minute', 'password')
-    const { token, expiresAt, user } = await logIn(db, request.body.username, request.body.password, {
-      sessionHours: config.sessionHours, timeZone: config.timeZone, language: languageOf(request.headers['accept-language']), failUnknown,
-    })
+    const { token, expiresAt, user } = await logIn(db, request.body.username, request.body.password, { sessionHours: config.sessionHours, timeZone: config.timeZone, failUnknown })
     reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', expires: expiresAt, secure: config.publicUrl.startsWith('https:') })
     return { user }
   })

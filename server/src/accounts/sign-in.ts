@@ -9,21 +9,15 @@ import { toSessionUser } from './sessions.ts'
 export const MAX_FAILED_LOGINS = 5
 const LOCK_MINUTES = 15
 
-export type Language = 'zh' | 'en'
+const clock = (locale: string, at: Date, timeZone: string) =>
+  new Intl.DateTimeFormat(locale, { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(at)
 
-/** Chinese unless the client asks for English first (the login screen sends its own language). */
-export function languageOf(acceptLanguage: string | undefined): Language {
-  return /^\s*en\b/i.test(acceptLanguage ?? '') ? 'en' : 'zh'
-}
-
-function refusal(language: Language, lockedUntil: Date | null, timeZone: string): HttpError {
-  if (!lockedUntil) {
-    return new HttpError(401, 'bad_credentials', language === 'en' ? 'wrong username or password' : '用户名或密码错误', 'password')
-  }
-  const at = new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'zh-CN', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(lockedUntil)
-  return new HttpError(401, 'locked', language === 'en'
-    ? `too many failed sign-ins: try again after ${at}`
-    : `登录失败次数过多，请于 ${at} 之后再试`, 'password')
+/** The refusal, in Chinese with English beside it (messageEn) like every message a person reads. */
+function refusal(lockedUntil: Date | null, timeZone: string): HttpError {
+  if (!lockedUntil) return new HttpError(401, 'bad_credentials', '用户名或密码错误', 'password', { messageEn: 'wrong username or password' })
+  return new HttpError(401, 'locked', `登录失败次数过多，请于 ${clock('zh-CN', lockedUntil, timeZone)} 之后再试`, 'password', {
+    messageEn: `too many failed sign-ins: try again after ${clock('en-GB', lockedUntil, timeZone)}`,
+  })
 }
 
 // compared against when the name is unknown, so an unknown name costs the same hash as a known one
@@ -46,17 +40,17 @@ export function createUnknownNameLocks() {
   }
 }
 
-export interface SignInOptions { sessionHours: number; timeZone: string; language: Language; failUnknown: ReturnType<typeof createUnknownNameLocks> }
+export interface SignInOptions { sessionHours: number; timeZone: string; failUnknown: ReturnType<typeof createUnknownNameLocks> }
 
 export async function logIn(db: Kysely<DB>, username: string, password: string, opts: SignInOptions) {
   const row = await db.selectFrom('app_user').selectAll().where('username', '=', username).where('active', '=', true).executeTakeFirst()
   if (!row) {
     await verifyPassword(password, await (decoyHash ??= hashPassword(newSessionToken())))
-    throw refusal(opts.language, opts.failUnknown(username), opts.timeZone)
+    throw refusal(opts.failUnknown(username), opts.timeZone)
   }
   // the hash runs for a locked account too: its answer takes as long as any other
   const matches = await verifyPassword(password, row.password_hash)
-  if (row.locked_until && row.locked_until > new Date()) throw refusal(opts.language, row.locked_until, opts.timeZone)
+  if (row.locked_until && row.locked_until > new Date()) throw refusal(row.locked_until, opts.timeZone)
   if (!matches) {
     // one statement: concurrent failures each add one; a lock that has run out starts the count again
     const { rows: [counted] } = await sql<{ locked_until: Date | null }>`
@@ -69,7 +63,7 @@ export async function logIn(db: Kysely<DB>, username: string, password: string, 
         END
       WHERE id = ${row.id}::int
       RETURNING locked_until`.execute(db)
-    throw refusal(opts.language, counted?.locked_until ?? null, opts.timeZone)
+    throw refusal(counted?.locked_until ?? null, opts.timeZone)
   }
   const token = newSessionToken()
   const expiresAt = new Date(Date.now() + opts.sessionHours * 3_600_000)
@@ -80,7 +74,7 @@ export async function logIn(db: Kysely<DB>, username: string, password: string, 
       .returning('locked_until').executeTakeFirst()
     if (!cleared) {
       const now = await trx.selectFrom('app_user').select('locked_until').where('id', '=', row.id).executeTakeFirst()
-      throw refusal(opts.language, now?.locked_until ?? new Date(), opts.timeZone)
+      throw refusal(now?.locked_until ?? new Date(), opts.timeZone)
     }
     await trx.insertInto('user_session').values({ token_hash: hashToken(token), user_id: row.id, expires_at: expiresAt }).execute()
   })
