@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors.ts'
 import { hashPassword, hashToken, newSessionToken, verifyPassword } from './password.ts'
 import { toSessionUser } from './sessions.ts'
 
-export const MAX_FAILED_LOGINS = 5
+const MAX_FAILED_LOGINS = 5
 const LOCK_MINUTES = 15
 
 const clock = (locale: string, at: Date, timeZone: string) =>
