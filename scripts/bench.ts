@@ -9,6 +9,7 @@ import pg from 'pg'
 import WebSocket, { WebSocketServer } from 'ws'
 import { adminQuery, databaseUrl, fmt, load, percentile, printTable, signIn, startServer, type Row } from './bench/lib.ts'
 import { KeepAliveConnection } from './bench/http.ts'
+import { amiRows } from './bench/ami.ts'
 
 const smoke = process.argv.includes('--smoke')
 const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -271,5 +272,7 @@ await server.stop()
   })
 }
 await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+// the phone system's side: the hospital's whole AMI stream through the client and the call model
+rows.push(...await amiRows(smoke))
 console.log(`\nnpm run bench${smoke ? ' -- --smoke' : ''}\n`)
 printTable(rows)

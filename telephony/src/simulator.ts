@@ -82,7 +82,7 @@ export class PbxSimulator {
   constructor(options: SimulatorOptions) {
     this.o = {
       port: 0, host: '127.0.0.1', users: { hotline: 'hotline-secret' }, hotlineExten: '100', hotlineContext: 'hotline', phoneContext: 'internal',
-      speed: 1, mode: 'ringGroup', operators: ['PJSIP/8001', 'PJSIP/8002', 'PJSIP/8003'], queueMembers: [], registered: ['PJSIP/8001', 'PJSIP/8002', 'PJSIP/8003'],
+      speed: 1, mode: 'ringGroup', operators: ['PJSIP/8001', 'PJSIP/8002', 'PJSIP/8003'], queueMembers: [], registered: ['PJSIP/8001'],
       noAnswer: ['300', '13700003333'], busy: ['400', '13600004444'], unknownNumbers: ['13900002222'], outboundTalkMs: 2000, outboundAnswerMs: 700,
       knownExtens: ['100', '101', '200', '300', '400'], ...options,
     }

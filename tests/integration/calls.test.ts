@@ -80,19 +80,78 @@ test('a call nobody answers is listed as missed with a call-back number', async 
   assert.ok(missed.body.items.some((c: any) => c.id === ended.data.callId && c.callerNumber === '2120'))
 })
 
-test('click-to-dial rings my phone first, then reports answered and no answer', async () => {
-  const desk = await t.connect('operator')
-  const answered = await t.call('operator', 'POST', '/api/calls/originate', { number: '3601' })
-  assert.is(answered.status, 202)
-  const noAnswer = await t.call('operator', 'POST', '/api/calls/originate', { number: '300' })
-  const outcomes = new Map<number, string>()
-  while (outcomes.size < 2) {
-    const m = await desk.next((x) => x.type === 'call.outcome', 8000)
-    outcomes.set(m.data.callId, m.data.outcome)
+test('two desks with their own phones: only the desk whose phone rings pops; each order links to its own call', async () => {
+  const refs = await demoRefs(t)
+  const lead = (await t.call('admin', 'GET', '/api/users')).body.items.find((u: any) => u.username === 'lead')
+  assert.is((await t.call('admin', 'PATCH', `/api/users/${lead.id}`, { phoneDevice: 'PJSIP/8003' })).status, 200)
+  const operatorDesk = await t.connect('operator')
+  const leadDesk = await t.connect('lead')
+  await new Promise((r) => setTimeout(r, 500))
+  const sim = phone.raw.simulator!
+  const ring = async (from: string) => {
+    sim.simulateIncomingCall({ from, answerBy: 'PJSIP/8003', registered: ['PJSIP/8003'], answerAfterMs: 200, talkMs: 500 })
+    const pop = await leadDesk.next((m) => m.type === 'call.ringing' && m.data.callerNumber === from, 3000)
+    const hint = await operatorDesk.next((m) => m.type === 'call.activity' && m.data.callId === pop.data.callId, 3000)
+    assert.is(hint.data.operatorDevice, 'PJSIP/8003', 'the other desk sees where it rings')
+    await leadDesk.next((m) => m.type === 'call.ended' && m.data.callId === pop.data.callId, 5000)
+    return pop
   }
-  assert.is(outcomes.get(answered.body.callId), 'answered')
-  assert.is(outcomes.get(noAnswer.body.callId), 'no_answer')
-  assert.is((await t.call('operator', 'GET', `/api/calls/${noAnswer.body.callId}`)).body.outcome, 'no_answer')
+  const first = await ring('3512')
+  const second = await ring('3715')
+  assert.ok(!operatorDesk.messages.some((m) => m.type === 'call.ringing'), 'no pop on a desk whose phone did not ring')
+  assert.is.not(first.data.callId, second.data.callId)
+  const file = (callId: number, ext: string) => t.call('lead', 'POST', '/api/work-orders', { itemId: refs.item('repair.light'), locationId: refs.locationOf(ext), urgency: 'routine', requester: { name: '护士', extension: ext }, callId: String(callId) })
+  const a = await file(first.data.callId, '3512')
+  const b = await file(second.data.callId, '3715')
+  assert.equal((await t.call('lead', 'GET', `/api/calls/${first.data.callId}`)).body.orders.map((o: any) => o.number), [a.body.number])
+  assert.equal((await t.call('lead', 'GET', `/api/calls/${second.data.callId}`)).body.orders.map((o: any) => o.number), [b.body.number])
+  const call = (await t.call('lead', 'GET', `/api/calls/${first.data.callId}`)).body
+  assert.equal([call.state, call.operator?.id], ['ended', lead.id])
+})
+
+test('click-to-dial: answered, busy, a number that does not exist and one that rings out give four outcomes, each call ended in the log', async () => {
+  const desk = await t.connect('operator')
+  const dial = async (number: string) => {
+    const res = await t.call('operator', 'POST', '/api/calls/originate', { number })
+    assert.is(res.status, 202, JSON.stringify(res.body))
+    return res.body.callId as number
+  }
+  const outcomeOf = (callId: number) => desk.next((m) => m.type === 'call.outcome' && m.data.callId === callId, 8000)
+  const answered = await dial('13800001111')
+  assert.is((await outcomeOf(answered)).data.outcome, 'answered')
+  const busy = await dial('13600004444')
+  assert.is((await outcomeOf(busy)).data.outcome, 'busy')
+  const unknown = await dial('+86 139 0000 2222'.replace(/ /g, ''))
+  const unknownOutcome = await outcomeOf(unknown)
+  assert.equal([unknownOutcome.data.outcome, unknownOutcome.data.text.zh], ['invalid_number', '空号'])
+  // the patient's phone rings and rings; the operator gives up (hangs up their own phone)
+  const ringsOut = await dial('13700003333')
+  await desk.next((m) => m.type === 'call.progress' && m.data.callId === ringsOut, 5000)
+  await new Promise((r) => setTimeout(r, 800))
+  const mine = (await phone.raw.client.coreShowChannels()).find((c) => String(c.Channel).startsWith('PJSIP/8001-'))!
+  await phone.raw.client.hangup(String(mine.Channel))
+  assert.is((await outcomeOf(ringsOut)).data.outcome, 'no_answer')
+  await waitUntil(async () => {
+    const rows = await t.db.db.selectFrom('call').select(['id', 'state', 'ended_at']).where('id', 'in', [answered, busy, unknown, ringsOut]).execute()
+    return rows.every((r) => r.state === 'ended' && r.ended_at)
+  }, 8000)
+  const log = await Promise.all([answered, busy, unknown, ringsOut].map(async (id) => (await t.call('operator', 'GET', `/api/calls/${id}`)).body))
+  assert.equal(log.map((c) => c.outcome), ['answered', 'busy', 'invalid_number', 'no_answer'])
+  assert.equal(log.map((c) => c.calleeNumber), ['13800001111', '13600004444', '13900002222', '13700003333'], 'dialled as the PBX expects (+86 dropped)')
+  assert.ok(log[0].durationSec >= 1, 'the answered call has its duration')
+  assert.equal(log.slice(1).map((c) => c.durationSec), [0, 0, 0])
+  assert.is(log[2].hangupCause, 1)
+  await waitUntil(async () => (await t.call('operator', 'GET', `/api/calls/${answered}`)).body.hasRecording)
+})
+
+test('click-to-dial refused clearly: no phone device (400 naming it), a number the dialplan cannot dial (400), nothing recorded', async () => {
+  const before = Number((await t.db.db.selectFrom('call').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+  const noDevice = await t.call('manager', 'POST', '/api/calls/originate', { number: '3601' })
+  assert.equal([noDevice.status, noDevice.body.error, noDevice.body.field], [400, 'no_phone_device', 'phoneDevice'])
+  const bad = await t.call('operator', 'POST', '/api/calls/originate', { number: '*#' })
+  assert.equal([bad.status, bad.body.error, bad.body.field], [400, 'undialable_number', 'number'])
+  const after = Number((await t.db.db.selectFrom('call').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+  assert.is(after, before)
 })
 
 test('the PBX goes away and comes back: the board sees the outage and the recovery within 5 s; calls can be logged by hand meanwhile', async () => {
@@ -105,7 +164,9 @@ test('the PBX goes away and comes back: the board sees the outage and the recove
   const manual = await t.call('operator', 'POST', '/api/calls', { direction: 'in', number: '3701', note: '电话系统故障期间手工登记' })
   assert.is(manual.status, 201)
   assert.is(manual.body.manual, true)
-  assert.is((await t.call('operator', 'POST', '/api/calls/originate', { number: '3601' })).body.error, 'pbx_down')
+  const refused = await t.call('operator', 'POST', '/api/calls/originate', { number: '3601' })
+  assert.equal([refused.status, refused.body.error], [503, 'pbx_down'])
+  assert.is((await t.call('operator', 'POST', '/api/pbx/simulate-call', { extension: '3512' })).status, 503, 'no pretend call while the PBX is down')
   const back = Date.now()
   const before = Number((await t.db.db.selectFrom('call').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
   await sim.start(port)

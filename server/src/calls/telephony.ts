@@ -19,7 +19,8 @@ export async function startTelephony(config: Config, warn: (err: unknown) => voi
     originate: (r) => t.originate(r),
     activeLinkedids: () => t.activeLinkedids(),
     simulateIncomingCall: sim
-      ? async (from, options) => { sim.simulateIncomingCall({ from, answerBy: options?.answerBy, talkMs: options?.talkMs, answerAfterMs: 1500 }) }
+      // the demo's button rings the phone of whoever pressed it, as if only that phone were registered
+      ? async (from, options) => { sim.simulateIncomingCall({ from, answerBy: options?.answerBy, talkMs: options?.talkMs, answerAfterMs: 1500, ...(options?.answerBy ? { registered: [options.answerBy] } : {}) }) }
       : undefined,
     close: () => t.close(),
   }
