@@ -1,9 +1,14 @@
 // Crash test: against real PostgreSQL, fire a few hundred concurrent order creations with
 // idempotency keys, kill -9 the server mid-flight, restart it, retry every key, and check that
-// every order the server acknowledged exists exactly once with a complete timeline.
+// every order the server acknowledged exists exactly once with a complete timeline. Then the
+// database blinks: every backend of the server is terminated three times while 8 desks file
+// orders, and the server must stay up, answer nothing 5xx but 503, keep every order it
+// acknowledged, and get live events to a board's socket again.
 //   npx tsx scripts/crash-test.ts [orders=300] [concurrency=32]
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import pg from 'pg'
+import WebSocket from 'ws'
 
 const ORDERS = Number(process.argv[2] ?? 300)
 const CONCURRENCY = Number(process.argv[3] ?? 32)
@@ -99,8 +104,73 @@ for (const [key, number] of acknowledged) {
 }
 for (const r of rows) { if (r.n > 1) duplicated++; if (!r.timeline_ok) brokenTimelines++ }
 
-server.kill('SIGTERM')
-await new Promise((r) => server.once('exit', r))
-await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`)
 console.log(`orders ${keys.length}, acknowledged ${acknowledged.size}, lost ${lost}, duplicated ${duplicated}, answer changed ${changed}, incomplete timelines ${brokenTimelines}, stored ${rows.length}`)
-process.exit(lost + duplicated + changed + brokenTimelines === 0 && rows.length === keys.length ? 0 : 1)
+const crashOk = lost + duplicated + changed + brokenTimelines === 0 && rows.length === keys.length
+
+// The database blinks under 8 desks, each filing an order every 50 ms or so.
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+let exited = false
+server.once('exit', () => { exited = true })
+const board = new WebSocket(`ws://127.0.0.1:${PORT}/ws`, { headers: { cookie } })
+const eventAt = new Map<number, number>() // order id → when its live event reached the board
+board.on('message', (raw) => {
+  const message = JSON.parse(String(raw))
+  if (message.type === 'workorder.created') eventAt.set(message.data.id, performance.now())
+})
+await once(board, 'open')
+const answers = new Map<string, number>()
+const blinkAcknowledged = new Map<string, string>()
+let blinking = true
+let blinkKeys = 0
+async function desk() {
+  while (blinking) {
+    const key = `blink-${process.pid}-${blinkKeys++}`
+    try {
+      const res = await create(key)
+      answers.set(String(res.status), (answers.get(String(res.status)) ?? 0) + 1)
+      if (res.status === 201) blinkAcknowledged.set(key, (await res.json()).number)
+    } catch {
+      answers.set('no answer', (answers.get('no answer') ?? 0) + 1)
+    }
+    await sleep(50)
+  }
+}
+/** Files an order every 100 ms until one's live event reaches the board: when, in ms after `since`. */
+async function eventsFlowAgain(since: number) {
+  const probes: number[] = []
+  for (let probe = 0; performance.now() - since < 15_000; probe++) {
+    void create(`blink-probe-${process.pid}-${Math.round(since)}-${probe}`).then(async (res) => { if (res.status === 201) probes.push((await res.json()).id) }, () => {})
+    await sleep(100)
+    const arrived = probes.filter((id) => eventAt.has(id)).map((id) => eventAt.get(id)!)
+    if (arrived.length) return Math.min(...arrived) - since
+  }
+  return Infinity
+}
+const desks = Array.from({ length: 8 }, desk)
+const resumed: number[] = []
+for (let round = 0; round < 3; round++) {
+  await sleep(500)
+  const at = performance.now()
+  await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${DB_NAME}' AND pid <> pg_backend_pid()`)
+  resumed.push(await eventsFlowAgain(at))
+}
+blinking = false
+await Promise.all(desks)
+board.close()
+const c2 = new pg.Client({ connectionString: dbUrl })
+await c2.connect()
+const stored = new Map((await c2.query(`SELECT idempotency_key, number FROM work_order WHERE idempotency_key LIKE 'blink-%'`)).rows.map((r) => [r.idempotency_key, r.number]))
+await c2.end()
+const blinkLost = [...blinkAcknowledged].filter(([key, number]) => stored.get(key) !== number).length
+// stricter than the 5xx it is named for: any answer but 201 and 503 counts, and no answer at all
+const otherFailures = [...answers].filter(([status]) => status !== '201' && status !== '503').reduce((sum, [, n]) => sum + n, 0)
+const resumedIn = Math.max(...resumed) / 1000
+console.log(`backends terminated 3× under 8 clients: process ${exited ? 'DIED' : 'alive'}, 5xx other than 503: ${otherFailures}, acknowledged lost: ${blinkLost}, live events resumed in ${resumedIn.toFixed(2)} s (answers ${JSON.stringify(Object.fromEntries(answers))})`)
+const blinkOk = !exited && otherFailures === 0 && blinkLost === 0 && resumedIn < 5
+
+if (!exited) {
+  server.kill('SIGTERM')
+  await once(server, 'exit')
+}
+await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`)
+process.exit(crashOk && blinkOk ? 0 : 1)
