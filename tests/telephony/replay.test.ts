@@ -24,7 +24,8 @@ function parse(path: string, chunk = 1 << 30): AmiMessage[] {
 
 /** Replays a capture as the app would have heard it; originates are the app's own (their ActionIDs). */
 export function conclude(messages: AmiMessage[], o: { hotlineContext?: string } = {}) {
-  const model = new CallModel({ hotlineExten: '100', hotlineContext: o.hotlineContext ?? 'hotline', outboundContext: 'outbound' })
+  // a fixed clock: two replays of one capture conclude exactly the same, timestamps included
+  const model = new CallModel({ hotlineExten: '100', hotlineContext: o.hotlineContext ?? 'hotline', outboundContext: 'outbound', now: () => 1_796_107_200_000 })
   const seen: CallEvent[] = []
   model.onCall((e) => seen.push(e))
   for (const m of messages) if (m.Event === 'OriginateResponse') model.trackOriginate(String(m.ActionID))
