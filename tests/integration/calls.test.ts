@@ -144,6 +144,18 @@ test('click-to-dial: answered, busy, a number that does not exist and one that r
   await waitUntil(async () => (await t.call('operator', 'GET', `/api/calls/${answered}`)).body.hasRecording)
 })
 
+test('an outside caller\'s number filed as the extension is the requester\'s phone: masked for the technician, never an extension', async () => {
+  const refs = await demoRefs(t)
+  const order = await t.call('operator', 'POST', '/api/work-orders', { itemId: refs.item('repair.light'), locationId: refs.locationOf('3512'), urgency: 'routine', requester: { name: '病人家属', extension: '13800001111' } })
+  assert.is(order.status, 201)
+  assert.equal([order.body.requester.phone, order.body.requester.extension], ['13800001111', null])
+  const seen = await t.call('tech', 'GET', `/api/work-orders/${order.body.id}`)
+  assert.is(seen.status, 200, 'the technician sees the order of their team')
+  assert.equal([seen.body.requester.phone, seen.body.requester.extension], ['138****1111', null])
+  const both = await t.call('operator', 'POST', '/api/work-orders', { itemId: refs.item('repair.light'), locationId: refs.locationOf('3512'), urgency: 'routine', requester: { name: '家属', phone: '13900002222', extension: '13800001111' } })
+  assert.equal([both.status, both.body.field], [400, 'requester.extension'])
+})
+
 test('click-to-dial refused clearly: no phone device (400 naming it), a number the dialplan cannot dial (400), nothing recorded', async () => {
   const before = Number((await t.db.db.selectFrom('call').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
   const noDevice = await t.call('manager', 'POST', '/api/calls/originate', { number: '3601' })

@@ -8,7 +8,7 @@ import { errors, IsoDate, Nullable } from '../http/types.ts'
 import { HttpError, badRequest, notFound } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import type { CallTable, Role } from '../db/types.ts'
-import { maskPhone, seesPhones } from '../accounts/privacy.ts'
+import { isExtension, maskPhone, seesPhones } from '../accounts/privacy.ts'
 import { audit } from '../audit/audit.ts'
 import { normaliseNumber } from './port.ts'
 
@@ -23,7 +23,7 @@ const Call = Type.Object({
 type CallRow = Selectable<CallTable> & { operator_name: string | null }
 
 // an extension is not personal data; an outside number is
-const showNumber = (n: string | null, role: Role) => (n && n.length >= 8 && !seesPhones(role) ? maskPhone(n) : n)
+const showNumber = (n: string | null, role: Role) => (n && !isExtension(n) && !seesPhones(role) ? maskPhone(n) : n)
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 function toCall(c: CallRow, role: Role) {
   return {
