@@ -6,7 +6,7 @@ import type { Services } from '../services.ts'
 import { Chase, CreateWorkOrder, ListQuery, Rating, Transition, WorkOrder, WorkOrderWithTimeline } from './workorders.schemas.ts'
 import { findWorkOrder, listWorkOrders, timeline } from './workorders.queries.ts'
 import { actorOf, chase, createWorkOrder, rate, transition } from './workorders.service.ts'
-import { forViewer, seesPhones } from '../accounts/privacy.ts'
+import { classifyRequester, forViewer, seesPhones } from '../accounts/privacy.ts'
 import { audit } from '../audit/audit.ts'
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 9007199254740991 }) })
@@ -16,7 +16,7 @@ export async function workOrderRoutes(app: App, { db, config }: Services) {
   app.post('/api/work-orders', {
     schema: { body: CreateWorkOrder, headers: IdempotencyHeaders, response: { 200: WorkOrder, 201: WorkOrder, ...errors } },
   }, async (request, reply) => {
-    const { order, replayed } = await createWorkOrder(db, request.body, actorOf(request.user!), {
+    const { order, replayed } = await createWorkOrder(db, classifyRequester(request.body), actorOf(request.user!), {
       timeZone: config.timeZone, idempotencyKey: request.headers['idempotency-key'],
     })
     // a retry gets the first answer again: same order, same status code
