@@ -91,7 +91,7 @@ clearInterval(rssTimer)
     if (o.step >= steps.length) return
     // a step claims the order before it goes, so two loops never move one order at once
     const step = o.step++
-    const res = await conns[loop]!.request('POST', `/api/work-orders/${o.id}/transitions`, json, JSON.stringify({ action: steps[step], version: o.version }))
+    const res = await conns[loop]!.request('POST', `/api/work-orders/${o.id}/transitions`, json, JSON.stringify({ action: steps[step], version: o.version, reason: 'bench' }))
     if (res.status !== 200) throw new Error(`transition ${res.status} ${res.body}`)
     o.version = JSON.parse(res.body).version
   }, state.length * steps.length)

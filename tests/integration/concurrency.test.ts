@@ -25,7 +25,7 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
 
 test('50 concurrent accepts of one order: exactly one succeeds, the rest answer 409', async () => {
   const { body: order } = await t.call('operator', 'POST', '/api/work-orders', newOrder())
-  const answers = await Promise.all(Array.from({ length: 50 }, () => post(`/api/work-orders/${order.id}/transitions`, { action: 'accept', version: order.version })))
+  const answers = await Promise.all(Array.from({ length: 50 }, () => post(`/api/work-orders/${order.id}/transitions`, { action: 'accept', version: order.version, reason: '运送员电话接单' })))
   const codes = answers.map((a) => a.status)
   assert.is(codes.filter((c) => c === 200).length, 1, codes.join(','))
   assert.is(codes.filter((c) => c === 409).length, 49)

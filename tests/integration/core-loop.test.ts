@@ -118,7 +118,7 @@ test('the whole loop: create → routed → printed → chased → escalated →
 
 test('an invalid transition answers 409 naming the current state', async () => {
   const { body: order } = await t.call('operator', 'POST', '/api/work-orders', airCon())
-  const res = await t.call('operator', 'POST', `/api/work-orders/${order.id}/transitions`, { action: 'complete', version: order.version })
+  const res = await t.call('operator', 'POST', `/api/work-orders/${order.id}/transitions`, { action: 'complete', version: order.version, reason: '电话报告已修好' })
   assert.is(res.status, 409)
   assert.is(res.body.currentStatus, 'dispatched')
   assert.match(res.body.message, 'dispatched')
@@ -156,7 +156,7 @@ test('a technician may not act on another person\'s order', async () => {
 test('reopening a completed order counts as rework', async () => {
   const { body: order } = await t.call('operator', 'POST', '/api/work-orders', airCon())
   let v = order.version
-  for (const action of ['accept', 'arrive', 'complete']) v = (await t.call('operator', 'POST', `/api/work-orders/${order.id}/transitions`, { action, version: v })).body.version
+  for (const action of ['accept', 'arrive', 'complete']) v = (await t.call('operator', 'POST', `/api/work-orders/${order.id}/transitions`, { action, version: v, reason: '李明电话报告' })).body.version
   const reopened = await t.call('operator', 'POST', `/api/work-orders/${order.id}/transitions`, { action: 'reopen', version: v, reason: '空调又坏了' })
   assert.is(reopened.status, 200)
   assert.is(reopened.body.status, 'dispatched')

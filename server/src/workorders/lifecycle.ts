@@ -18,13 +18,18 @@ interface Rule {
   reasonRequired?: boolean
   /** technicians may do this on their own orders; other roles per ACTION_ROLES */
   technician?: boolean
+  /**
+   * the technician's own step (接单/到场/完成): anyone else who does it acts on the assignee's behalf,
+   * must say why, and the timeline says so — otherwise the desk could stamp response times for them
+   */
+  technicianStep?: boolean
 }
 
 export const LIFECYCLE: Record<Action, Rule> = {
   dispatch: { from: ['new'], to: 'dispatched' },
-  accept: { from: ['dispatched'], to: 'accepted', technician: true },
-  arrive: { from: ['accepted'], to: 'arrived', technician: true },
-  complete: { from: ['accepted', 'arrived'], to: 'completed', technician: true },
+  accept: { from: ['dispatched'], to: 'accepted', technician: true, technicianStep: true },
+  arrive: { from: ['accepted'], to: 'arrived', technician: true, technicianStep: true },
+  complete: { from: ['accepted', 'arrived'], to: 'completed', technician: true, technicianStep: true },
   close: { from: ['completed'], to: 'closed' },
   hold: { from: ['dispatched', 'accepted', 'arrived'], to: 'on_hold', reasonRequired: true, technician: true },
   resume: { from: ['on_hold'], to: null, technician: true },
@@ -41,4 +46,9 @@ export const STAMPS: Partial<Record<Action, 'dispatched_at' | 'accepted_at' | 'a
 export function mayAct(role: Role, action: Action): boolean {
   if (role === 'technician') return LIFECYCLE[action].technician === true
   return role === 'operator' || role === 'team_lead' || role === 'manager' || role === 'admin'
+}
+
+/** Whether this role doing this action acts on the assigned technician's behalf (and needs a reason). */
+export function actsOnBehalf(role: Role, action: Action): boolean {
+  return role !== 'technician' && LIFECYCLE[action].technicianStep === true
 }

@@ -57,7 +57,20 @@ export async function findWorkOrders(db: Kysely<DB>, ids: number[]): Promise<Wor
 /** A technician lists their team's orders; one in no team only the orders assigned to them. */
 export interface TechnicianScope { teamId: number | null; staffId: number | null }
 
-export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technician?: TechnicianScope | null }) {
+/**
+ * Orders where any searchable field holds the text. The phone number is searched by its digits, and
+ * only for those who may see numbers (`byPhone`): a masked viewer must not learn whose number it is.
+ */
+function matching(needle: string, byPhone: boolean) {
+  const text = needle.trim().toLowerCase()
+  const fields = ['number', 'requester_name', 'requester_extension', 'location_name', 'item_name', 'item_name_en', 'description'] as const
+  const ors = fields.map((f) => sql<boolean>`strpos(lower(coalesce(${sql.ref(`work_order.${f}`)}, '')), ${text}) > 0`)
+  const digits = text.replace(/\D/g, '')
+  if (byPhone && digits.length >= 3) ors.push(sql<boolean>`strpos(regexp_replace(coalesce(work_order.requester_phone, ''), '[^0-9]', '', 'g'), ${digits}) > 0`)
+  return sql<boolean>`(${sql.join(ors, sql` OR `)})`
+}
+
+export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technician?: TechnicianScope | null; byPhone?: boolean }) {
   const limit = q.limit ?? 100
   let query = orderView(db)
   if (q.status) {
@@ -69,6 +82,7 @@ export async function listWorkOrders(db: Kysely<DB>, q: ListQuery & { technician
   else if (q.technician) query = q.technician.staffId ? query.where('work_order.assignee_id', '=', q.technician.staffId) : query.where(sql<boolean>`false`)
   if (q.assigneeId) query = query.where('work_order.assignee_id', '=', q.assigneeId)
   if (q.extension) query = query.where('work_order.requester_extension', '=', q.extension)
+  if (q.q?.trim()) query = query.where(matching(q.q, q.byPhone ?? false))
   if (q.overdue !== undefined) query = query.where('work_order.overdue', '=', q.overdue)
   if (q.printed !== undefined) query = query.where('work_order.printed_at', q.printed ? 'is not' : 'is', null)
   if (q.from) query = query.where('work_order.created_at', '>=', new Date(q.from))
@@ -85,7 +99,14 @@ export async function timeline(db: Kysely<DB> | Transaction<DB>, workOrderId: nu
   const rows = await db.selectFrom('work_order_event').selectAll().where('work_order_id', '=', workOrderId).orderBy('id').execute()
   return rows.map((e) => ({
     id: e.id, at: e.at.toISOString(), kind: e.kind, actor: e.actor_name, fromStatus: e.from_status, toStatus: e.to_status, note: e.note, callId: e.call_id,
+    onBehalfOf: onBehalfOf(e.data),
   }))
+}
+
+/** The technician a step was done for by someone else (lifecycle's technicianStep), from the event's data. */
+function onBehalfOf(data: unknown): string | null {
+  const name = data && typeof data === 'object' ? (data as { onBehalfOf?: unknown }).onBehalfOf : null
+  return typeof name === 'string' ? name : null
 }
 
 export async function lockWorkOrder(trx: Transaction<DB>, id: number) {

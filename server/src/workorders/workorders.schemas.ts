@@ -49,6 +49,8 @@ export const ListQuery = Type.Object({
   overdue: Type.Optional(Type.Boolean()),
   printed: Type.Optional(Type.Boolean()),
   extension: Type.Optional(Type.String({ maxLength: 20 })),
+  /** search: number, requester name or phone, place, extension, item or description (any part of one) */
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   from: Type.Optional(IsoDate),
   to: Type.Optional(IsoDate),
   completedFrom: Type.Optional(IsoDate),
@@ -80,5 +82,7 @@ export type WorkOrder = Static<typeof WorkOrder>
 export const TimelineEntry = Type.Object({
   id: Type.Integer(), at: Type.String(), kind: Type.String(), actor: Nullable(Type.String()),
   fromStatus: Nullable(Type.String()), toStatus: Nullable(Type.String()), note: Nullable(Type.String()), callId: Nullable(Type.String()),
+  /** the technician this step was done for, when someone else did it (with the reason as note) */
+  onBehalfOf: Nullable(Type.String()),
 })
 export const WorkOrderWithTimeline = Type.Object({ ...WorkOrder.properties, timeline: Type.Array(TimelineEntry) })

@@ -7,7 +7,7 @@ import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/er
 import { publish, type OrderEventData } from '../live/events.ts'
 import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
 import { addEvents, findWorkOrder, fromJson, lockWorkOrder, recipients, toWorkOrder, type EventInput } from './workorders.queries.ts'
-import { CHASEABLE, LIFECYCLE, STAMPS, mayAct, type Action } from './lifecycle.ts'
+import { CHASEABLE, LIFECYCLE, STAMPS, actsOnBehalf, mayAct, type Action } from './lifecycle.ts'
 import { URGENCIES, type CreateWorkOrder, type Transition, type WorkOrder } from './workorders.schemas.ts'
 
 export interface Actor { userId: number | null; name: string; user?: SessionUser }
@@ -190,6 +190,8 @@ export async function transition(db: Kysely<DB>, id: number, input: Transition, 
   const rule = LIFECYCLE[input.action]
   if (rule.reasonRequired && !input.reason?.trim()) throw badRequest('reason', `${input.action} needs a reason`)
   if (input.action === 'reassign' && !input.assigneeId) throw badRequest('assigneeId', 'reassign needs assigneeId')
+  const onBehalf = actor.user ? actsOnBehalf(actor.user.role, input.action) : false
+  if (onBehalf && !input.reason?.trim()) throw badRequest('reason', `${input.action} by a ${actor.user!.role} is done on the technician's behalf and needs a reason`)
   if (actor.user && !mayAct(actor.user.role, input.action)) throw await whyNot(db, id, input, actor)
 
   let target: { id: number; teamId: number; servicePointId: number | null; name: string } | null = null
@@ -204,13 +206,16 @@ export async function transition(db: Kysely<DB>, id: number, input: Transition, 
   const now = new Date()
   const note = input.reason ?? input.note ?? null
   // the action's own entry first, then (reassign) who it went to, in this order on the timeline
-  const events = [sql`(1, ${input.action}::text, b.status, c.status, ${note}::text, NULL::jsonb)`]
+  // done for the technician: the timeline names whom it was done for
+  const actionData = onBehalf ? sql`jsonb_build_object('onBehalfOf', b.assignee_name, 'onBehalfOfId', b.assignee_id)` : sql`NULL::jsonb`
+  const events = [sql`(1, ${input.action}::text, b.status, c.status, ${note}::text, ${actionData})`]
   if (target) events.push(sql`(2, 'reassigned', NULL, NULL, ${`→ ${target.name}`}::text, jsonb_build_object('from', b.assignee_id, 'to', c.assignee_id))`)
   const moved = await executePrepared(db, sql<{ id: number }>`
-    WITH before AS (SELECT w.status, w.assignee_id FROM work_order w WHERE w.id = ${id}::bigint),
+    WITH before AS (SELECT w.status, w.assignee_id, s.name AS assignee_name FROM work_order w LEFT JOIN staff s ON s.id = w.assignee_id WHERE w.id = ${id}::bigint),
     changed AS (
       UPDATE work_order w SET ${effects(input, actor, now, target)}
       WHERE w.id = ${id}::bigint AND w.version = ${input.version}::int AND w.status IN (${sql.join(rule.from)}) AND ${scope(actor, input.action)}
+        ${onBehalf ? sql`AND w.assignee_id IS NOT NULL` : sql``}
       RETURNING w.*),
     logged AS (
       INSERT INTO work_order_event (work_order_id, at, kind, actor_user_id, actor_name, from_status, to_status, note, data)
@@ -233,6 +238,7 @@ async function whyNot(db: Kysely<DB>, id: number, input: Transition, actor: Acto
   const current = { currentStatus: order.status, currentVersion: order.version }
   if (order.version !== input.version) return conflict(`order ${order.number} was changed by someone else (version ${order.version}, you sent ${input.version}); reload it`, current)
   if (!LIFECYCLE[input.action].from.includes(order.status)) return conflict(`cannot ${input.action} an order that is ${order.status}`, current)
+  if (actor.user && actsOnBehalf(actor.user.role, input.action) && order.assignee_id === null) return new HttpError(409, 'no_assignee', `order ${order.number} has nobody to act for: reassign it first`, 'assigneeId', current)
   return conflict(`order ${order.number} changed while you acted; reload it`, current)
 }
 
