@@ -26,6 +26,7 @@ import { teamRoutes } from './teams/teams.routes.ts'
 import { workOrderRoutes } from './workorders/workorders.routes.ts'
 import { kpiRoutes } from './kpi/kpi.routes.ts'
 import { setKpiTimeZone } from './kpi/kpi.queries.ts'
+import { reportRoutes } from './reports/reports.routes.ts'
 import { jobSheetRoutes } from './jobsheets/jobsheets.routes.ts'
 import { importRoutes } from './imports/imports.routes.ts'
 import { routingRuleRoutes } from './admin/routing-rules.routes.ts'
@@ -98,7 +99,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
     return { status: ok ? 'ok' : 'degraded', db: database.kind, live: link.status, pbx: services.pbxStatus(), version: '0.1.0' }
   })
 
-  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, auditRoutes, callRoutes, liveRoutes]) {
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
 

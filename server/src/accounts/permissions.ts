@@ -28,6 +28,7 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/job-sheets/printed': FIELD,
   'GET /api/kpi': REPORTS,
   'GET /api/kpi.csv': REPORTS,
+  'GET /api/reports/:file': REPORTS,
   'POST /api/work-orders/import': ['manager', 'admin'],
   'GET /api/routing-rules': ['admin', 'manager', 'team_lead'],
   'POST /api/routing-rules': ['admin'],

@@ -32,8 +32,8 @@ export interface JobSheet {
 export interface RenderOptions { paper?: 'A5' | 'A4'; locale?: 'zh' | 'en'; timeZone?: string; printedAt?: Date }
 
 let engine: PdfMake | null = null
-/** pdfmake and the two font files load once per process, on the first sheet printed. */
-function pdfmake(): PdfMake {
+/** pdfmake and the two font files load once per process (or worker), on the first sheet or report printed. */
+export function pdfmake(): PdfMake {
   if (engine) return engine
   const pm = require('pdfmake') as PdfMake
   // into pdfmake's in-memory file system: read from disk once, never again

@@ -11,7 +11,7 @@ import { kpiCsv } from './kpi.csv.ts'
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
 const Period = { from: Day, to: Day, teamId: Type.Optional(Type.Integer({ minimum: 1 })) }
 
-function checkDay(field: string, value: string) {
+export function checkDay(field: string, value: string) {
   const d = new Date(`${value}T00:00:00Z`)
   if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) throw badRequest(field, `${field} is not a real date: ${value}`)
   return d
