@@ -39,6 +39,13 @@ export const zh = {
   search: { label: '搜索工单', placeholder: '搜索：单号、报修人、电话、地点、分机、内容（按 / ）', none: '没有找到匹配的工单', searching: '搜索中…', more: '仅显示前 20 条，请输入更多内容缩小范围' },
   errors: { network: '无法连接服务器，请检查网络后重试', unavailable: '数据库暂时无法连接，请稍后重试', forbidden: '您的角色无权执行此操作', not_found: '找不到该工单', version: '该工单刚被他人修改，已重新载入，请核对后再操作', state: '工单当前为「{status}」，不能执行此操作', no_assignee: '该工单还没有处理人，请先改派给具体人员',
     reason: '请填写原因', assigneeId: '请选择改派对象', score: '请选择 1–5 分', tooLong: '内容过长', generic: '操作失败（{code}）' },
+  wall: { clock: '时间', live: '实时连接', offline: '连接中断', mute: '静音', unmute: '开启声音', soundOn: '声音提醒已开', soundOff: '已静音', enableSound: '点击屏幕以启用声音', overdueBy: '超时', waited: '已等', unassigned: '班组待领', page: '页' },
+  order: { manage: '工单处理', reason: '原因', reasonHint: '必填，将记入处理记录', cancelTitle: '取消工单', reassignTitle: '改派', team: '班组', person: '处理人', onDuty: '在岗', offDuty: '不在岗', load: '未完成', pickPerson: '选择处理人', holdTitle: '挂起', closeTitle: '关闭工单', reopenTitle: '返工（重新派单）',
+    ratingTitle: '报修人满意度', score: '评分', comment: '评价内容', saveRating: '保存评价', rated: '已评价', stars: '分', onBehalfTitle: '代技术员操作', onBehalfHint: '仅在技术员无法在手机上操作时使用（如电话报告）。必须填写原因，处理记录会写明“代某某操作”。',
+    onBehalfOf: '代', behalf: '操作', assignee: '处理人', none: '无', done: '已完成操作', ownButtons: '接单、到场、完成由技术员本人在手机上操作', noActions: '此工单已结束，没有可做的操作' },
+  search: { label: '搜索工单', placeholder: '搜索：单号、报修人、电话、地点、分机、内容（按 / ）', none: '没有找到匹配的工单', searching: '搜索中…', more: '仅显示前 20 条，请输入更多内容缩小范围' },
+  errors: { network: '无法连接服务器，请检查网络后重试', unavailable: '数据库暂时无法连接，请稍后重试', forbidden: '您的角色无权执行此操作', not_found: '找不到该工单', version: '该工单刚被他人修改，已重新载入，请核对后再操作', state: '工单当前为「{status}」，不能执行此操作', no_assignee: '该工单还没有处理人，请先改派给具体人员',
+    reason: '请填写原因', assigneeId: '请选择改派对象', score: '请选择 1–5 分', tooLong: '内容过长', generic: '操作失败（{code}）' },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
