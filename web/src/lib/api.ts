@@ -37,7 +37,7 @@ export interface WorkOrder {
   createdAt: string; dispatchedAt: string | null; acceptedAt: string | null; arrivedAt: string | null; completedAt: string | null; closedAt: string | null
   responseDueAt: string; dueAt: string; overdue: boolean; chaseCount: number; reworkCount: number; escalationLevel: number
   holdReason: string | null; cancelReason: string | null; completionNote: string | null; rating: { score: number; comment: string | null } | null; printedAt: string | null
-  timeline?: { id: number; at: string; kind: string; actor: string | null; fromStatus: string | null; toStatus: string | null; note: string | null }[]
+  timeline?: { id: number; at: string; kind: string; actor: string | null; fromStatus: string | null; toStatus: string | null; note: string | null; onBehalfOf?: string | null }[]
 }
 
 export interface User { id: number; username: string; displayName: string; role: string; staffId: number | null; teamId: number | null; phoneDevice: string | null }
