@@ -37,6 +37,9 @@ import { callRoutes } from './calls/calls.routes.ts'
 import { startCallHandling } from './calls/calls.service.ts'
 import type { TelephonyPort } from './calls/port.ts'
 import { startEscalationTimer } from './escalation/escalation.ts'
+import { dischargeRoutes } from './discharges/discharges.routes.ts'
+import { callbackRoutes } from './callbacks/callbacks.routes.ts'
+import { callbackPlanner } from './callbacks/plan.ts'
 
 const Health = Type.Object({ status: Type.String(), db: Type.String(), live: Type.String(), pbx: Type.String(), version: Type.String() })
 
@@ -102,6 +105,9 @@ export async function buildApp(config: Config, database: Database, options: Buil
   for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
+  // discharges from the HIS are planned as callbacks in the same transaction
+  await dischargeRoutes(app, services, callbackPlanner(config.timeZone))
+  await callbackRoutes(app, services)
 
   // the built web app (SvelteKit, static) on the same port; unknown paths fall back to its index
   const webDir = config.webDir ?? join(import.meta.dirname, '../../web/build')

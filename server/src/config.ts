@@ -27,6 +27,8 @@ export interface Config {
   recordingRetentionDays: number
   /** 'dialplan': our extensions.conf records; 'ami': the app starts MixMonitor when a call is answered */
   recordingMode: 'dialplan' | 'ami'
+  /** the HIS's HL7 v2 ADT feed over MLLP; port null: no listener */
+  hl7: { port: number | null; host: string }
 }
 
 // "0:team_lead,30:manager" — minutes after an order became overdue, and who is told.
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     recordingsDir: env.RECORDINGS_DIR ?? `${env.DATA_DIR ?? './data'}/recordings`,
     recordingRetentionDays: Number(env.RECORDING_RETENTION_DAYS ?? 180),
     recordingMode: env.RECORDING_MODE === 'ami' ? 'ami' : 'dialplan',
+    hl7: { port: env.HL7_PORT ? Number(env.HL7_PORT) : null, host: env.HL7_HOST ?? '0.0.0.0' },
     ...overrides,
   }
 }

@@ -1,5 +1,6 @@
 // Kysely's view of the schema in sql/. Kept by hand beside the migrations; snake_case as in SQL.
 import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { CallbackTables } from './types.callbacks.ts'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>
@@ -188,7 +189,7 @@ export interface CallTable {
   created_by: number | null
 }
 
-export interface DB {
+export interface DB extends CallbackTables {
   call: CallTable
   audit_log: AuditLogTable
   location: LocationTable

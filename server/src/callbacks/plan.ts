@@ -1,0 +1,215 @@
+// The callback plan (回访计划): which rule a discharged stay meets, when and in which window the call
+// is due, who calls, and what a later message (A13 cancel, A08 new phone, a readmission, a death)
+// does to calls not yet made. The first active rule of the department by position whose every
+// condition matches wins; a department's default rule matches any stay.
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { DB } from '../db/types.ts'
+import type { CallWindow, Disposition } from '../db/types.callbacks.ts'
+import type { PlanNote, StayChange, StayPlanner } from '../discharges/intake.ts'
+import { localTime } from '../discharges/record.ts'
+
+type Db = Kysely<DB> | Transaction<DB>
+interface Rule {
+  id: number; department_id: number; position: number; name: string; scenario: string; is_default: boolean
+  match_codes: string[]; match_keywords: string[]; patient_class: string | null; age_min: number | null; age_max: number | null
+  day_offset: number; windows: CallWindow[]; priority: number; template_id: number; exclude_dispositions: string[]
+}
+export interface StayFacts {
+  departmentId: number | null; departmentCode: string; disposition: Disposition | null; patientClass: string | null
+  dischargedAt: Date | null; birthDate: string | null; deceased: boolean; doNotCall: boolean
+  codes: string[]; texts: string[]; phones: { number: string; valid: boolean; use: string }[]
+}
+export interface Desired { rule: Rule; dueDate: string; dueAt: Date; phone: string | null; reason: string }
+
+const PHONE_ORDER = ['mobile', 'home', 'relative', 'work']
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+function localDay(at: Date, timeZone: string) {
+  let f = dayFormats.get(timeZone)
+  if (!f) dayFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone })))
+  return f.format(at)
+}
+
+function addDays(day: string, n: number) {
+  const d = new Date(`${day}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + n)
+  return d.toISOString().slice(0, 10)
+}
+
+function ageAt(birthDate: string | null, at: Date): number | null {
+  if (!birthDate) return null
+  const b = new Date(`${birthDate}T00:00:00Z`)
+  let age = at.getUTCFullYear() - b.getUTCFullYear()
+  if (at.getUTCMonth() < b.getUTCMonth() || (at.getUTCMonth() === b.getUTCMonth() && at.getUTCDate() < b.getUTCDate())) age--
+  return age
+}
+
+export function ruleMatches(rule: Rule, facts: StayFacts): boolean {
+  if (rule.is_default) return true
+  if (rule.match_codes.length && !facts.codes.some((c) => rule.match_codes.some((m) => c.toUpperCase().startsWith(m.toUpperCase())))) return false
+  if (rule.match_keywords.length && !facts.texts.some((t) => rule.match_keywords.some((k) => t.includes(k)))) return false
+  if (rule.patient_class && rule.patient_class !== facts.patientClass) return false
+  const age = ageAt(facts.birthDate, facts.dischargedAt ?? new Date())
+  if (rule.age_min !== null && (age === null || age < rule.age_min)) return false
+  if (rule.age_max !== null && (age === null || age > rule.age_max)) return false
+  return true
+}
+
+/** The plan a stay should have now, or why it has none. */
+export function desiredPlan(rules: Rule[], facts: StayFacts, timeZone: string): Desired | { none: string } {
+  if (facts.deceased) return { none: '患者已故，不回访' }
+  if (facts.doNotCall) return { none: '患者拒绝回访（勿扰）' }
+  if (!facts.dischargedAt) return { none: '尚未出院' }
+  if (facts.departmentId === null) return { none: `科室代码「${facts.departmentCode}」未映射，请管理员在 HIS 代码对照中设置` }
+  const rule = rules.find((r) => r.department_id === facts.departmentId && ruleMatches(r, facts))
+  if (!rule) return { none: '本科室没有适用的回访规则' }
+  if (facts.disposition && rule.exclude_dispositions.includes(facts.disposition)) {
+    return { none: facts.disposition === 'died' ? '出院情况为死亡，不回访' : facts.disposition === 'transferred' ? '已转院，不回访' : `出院情况「${facts.disposition}」不回访` }
+  }
+  const dueDate = addDays(localDay(facts.dischargedAt, timeZone), rule.day_offset)
+  const [h, m] = (rule.windows[0]?.from ?? '09:00').split(':').map(Number)
+  const [y, mo, d] = dueDate.split('-').map(Number)
+  const phone = [...facts.phones].filter((p) => p.valid).sort((a, b) => PHONE_ORDER.indexOf(a.use) - PHONE_ORDER.indexOf(b.use))[0]?.number ?? null
+  return { rule, dueDate, dueAt: localTime(y!, mo!, d!, h!, m!, 0, timeZone), phone, reason: `规则 #${rule.id}「${rule.name}」（${rule.scenario}）：出院后第 ${rule.day_offset} 天` }
+}
+
+export async function loadRules(db: Db): Promise<Rule[]> {
+  const rows = await db.selectFrom('callback_rule').selectAll().where('active', '=', true).orderBy('department_id').orderBy('position').orderBy('id').execute()
+  return rows.map((r) => ({ ...r, windows: r.windows as unknown as CallWindow[] }))
+}
+
+async function stayFacts(db: Db, stayId: number, departmentId: number | null, disposition: Disposition | null): Promise<StayFacts> {
+  const s = await db.selectFrom('stay').innerJoin('patient', 'patient.id', 'stay.patient_id')
+    .select(['stay.patient_id', 'stay.department_code', 'stay.patient_class', 'stay.discharged_at', 'patient.deceased', 'patient.do_not_call', sql<string | null>`patient.birth_date::text`.as('birth_date')])
+    .where('stay.id', '=', stayId).executeTakeFirstOrThrow()
+  const [diagnoses, procedures, phones] = await Promise.all([
+    db.selectFrom('stay_diagnosis').select(['code', 'text']).where('stay_id', '=', stayId).execute(),
+    db.selectFrom('stay_procedure').select(['code', 'text']).where('stay_id', '=', stayId).execute(),
+    db.selectFrom('patient_phone').select(['number', 'valid', 'use']).where('patient_id', '=', s.patient_id).orderBy('position').execute(),
+  ])
+  const all = [...procedures, ...diagnoses]
+  return {
+    departmentId, departmentCode: s.department_code, disposition, patientClass: s.patient_class, dischargedAt: s.discharged_at,
+    birthDate: s.birth_date, deceased: s.deceased, doNotCall: s.do_not_call, codes: all.map((x) => x.code), texts: all.map((x) => x.text), phones,
+  }
+}
+
+/** Cancels calls not yet made; answers how many. */
+async function cancelPlanned(trx: Db, where: { stayId?: number; patientId?: number; exceptStay?: number }, reason: string): Promise<number> {
+  let q = trx.updateTable('callback_task').set({ status: 'cancelled', cancel_reason: reason, updated_at: new Date() }).where('status', '=', 'planned')
+  if (where.stayId !== undefined) q = q.where('stay_id', '=', where.stayId)
+  if (where.patientId !== undefined) q = q.where('patient_id', '=', where.patientId)
+  if (where.exceptStay !== undefined) q = q.where('stay_id', '<>', where.exceptStay)
+  const res = await q.executeTakeFirst()
+  return Number(res.numUpdatedRows)
+}
+
+/** The department's agent with the fewest calls that day (round robin in effect); none: the pool. */
+async function pickAgent(trx: Db, agents: number[], dueDate: string): Promise<number | null> {
+  if (agents.length === 0) return null
+  const counts = await trx.selectFrom('callback_task').select(['assigned_user_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('assigned_user_id', 'in', agents).where('due_date', '=', dueDate).where('status', '<>', 'cancelled').groupBy('assigned_user_id').execute()
+  const load = new Map(counts.map((c) => [c.assigned_user_id!, Number(c.n)]))
+  return [...agents].sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)[0]!
+}
+
+/** Writes the desired plan for a stay: a new task, the planned one moved, or cancelled. */
+export async function writePlan(trx: Db, stayId: number, patientId: number, facts: StayFacts, desired: Desired | { none: string }, agents: Map<number, number[]>): Promise<PlanNote> {
+  const live = await trx.selectFrom('callback_task').select(['id', 'status', 'rule_id', 'due_date', 'phone', 'assigned_user_id']).where('stay_id', '=', stayId).where('status', '<>', 'cancelled').executeTakeFirst()
+  if ('none' in desired) {
+    if (live?.status === 'planned') await cancelPlanned(trx, { stayId }, desired.none)
+    return { taskId: null, dueDate: null, note: desired.none }
+  }
+  if (live && live.status !== 'planned') return { taskId: live.id, dueDate: null, note: '本次住院已有进行中或已完成的回访' }
+  const values = {
+    department_id: facts.departmentId, rule_id: desired.rule.id, template_id: desired.rule.template_id, due_date: desired.dueDate,
+    due_at: desired.dueAt, windows: JSON.stringify(desired.rule.windows), priority: desired.rule.priority, phone: desired.phone,
+    no_number: desired.phone === null, plan_reason: desired.reason, updated_at: new Date(),
+  }
+  if (live) {
+    await trx.updateTable('callback_task').set(values).where('id', '=', live.id).execute()
+    return { taskId: live.id, dueDate: desired.dueDate, note: desired.phone ? desired.reason : `${desired.reason}；无可拨打的号码` }
+  }
+  const assigned = await pickAgent(trx, agents.get(facts.departmentId!) ?? [], desired.dueDate)
+  const task = await trx.insertInto('callback_task').values({ ...values, stay_id: stayId, patient_id: patientId, assigned_user_id: assigned }).returning('id').executeTakeFirstOrThrow()
+  return { taskId: task.id, dueDate: desired.dueDate, note: desired.phone ? desired.reason : `${desired.reason}；无可拨打的号码` }
+}
+
+export interface PlanContext { rules: Rule[]; departmentOf: (code: string) => number | null; dispositionOf: (code: string | null) => Disposition | null; agents: Map<number, number[]> }
+
+export async function planContext(db: Db): Promise<PlanContext> {
+  const [rules, departments, codes, agents] = await Promise.all([
+    loadRules(db),
+    db.selectFrom('department').select(['id', 'code']).where('active', '=', true).execute(),
+    db.selectFrom('his_code_map').selectAll().execute(),
+    db.selectFrom('department_agent').innerJoin('app_user', 'app_user.id', 'department_agent.user_id').select(['department_id', 'user_id']).where('app_user.active', '=', true).orderBy('user_id').execute(),
+  ])
+  const byCode = new Map(departments.map((d) => [d.code, d.id]))
+  const mapped = new Map(codes.filter((c) => c.kind === 'department').map((c) => [c.code, c.department_id!]))
+  const dispositions = new Map(codes.filter((c) => c.kind === 'disposition').map((c) => [c.code, c.disposition!]))
+  const agentMap = new Map<number, number[]>()
+  for (const a of agents) agentMap.set(a.department_id, [...(agentMap.get(a.department_id) ?? []), a.user_id])
+  return {
+    rules, agents: agentMap,
+    departmentOf: (code) => mapped.get(code) ?? byCode.get(code) ?? null,
+    dispositionOf: (code) => (code === null ? null : dispositions.get(code) ?? 'other'),
+  }
+}
+
+/** What intake calls for every stay it changed. */
+export function callbackPlanner(timeZone: string): StayPlanner {
+  return {
+    async begin(trx) {
+      const ctx = await planContext(trx)
+      return {
+        async plan(change: StayChange): Promise<PlanNote> {
+          const r = change.record
+          const departmentId = ctx.departmentOf(r.departmentCode)
+          const disposition = ctx.dispositionOf(r.dispositionCode)
+          await trx.updateTable('stay').set({ department_id: departmentId, disposition }).where('id', '=', change.stayId).execute()
+          const facts = await stayFacts(trx, change.stayId, departmentId, disposition)
+          if (facts.deceased || facts.doNotCall) {
+            const n = await cancelPlanned(trx, { patientId: change.patientId }, facts.deceased ? '患者已故' : '患者拒绝回访（勿扰）')
+            return { taskId: null, dueDate: null, note: `${facts.deceased ? '患者已故' : '患者拒绝回访（勿扰）'}，不回访${n ? `；已取消 ${n} 个待回访` : ''}` }
+          }
+          if (change.event === 'A13') {
+            const n = await cancelPlanned(trx, { stayId: change.stayId }, '出院已撤销（A13）')
+            return { taskId: null, dueDate: null, note: `出院已撤销：取消 ${n} 个待回访` }
+          }
+          if (change.event === 'A01' || change.event === 'A04') {
+            const n = await cancelPlanned(trx, { patientId: change.patientId, exceptStay: change.stayId }, '患者再次入院')
+            return { taskId: null, dueDate: null, note: `入院登记，不生成回访${n ? `；再次入院，已取消 ${n} 个待回访` : ''}` }
+          }
+          if (change.event === 'A08') {
+            if (!change.phonesChanged) return { taskId: null, dueDate: null, note: '患者信息已更新' }
+            const phone = facts.phones.filter((p) => p.valid).sort((a, b) => PHONE_ORDER.indexOf(a.use) - PHONE_ORDER.indexOf(b.use))[0]?.number ?? null
+            const res = await trx.updateTable('callback_task').set({ phone, no_number: phone === null, updated_at: new Date() })
+              .where('patient_id', '=', change.patientId).where('status', '=', 'planned').executeTakeFirst()
+            return { taskId: null, dueDate: null, note: `患者信息已更新；${Number(res.numUpdatedRows)} 个待回访的号码已更新` }
+          }
+          return writePlan(trx, change.stayId, change.patientId, facts, desiredPlan(ctx.rules, facts, timeZone), ctx.agents)
+        },
+      }
+    },
+  }
+}
+
+/** After a rule changes: every call not yet due is planned again; answers how many moved or were cancelled. */
+export async function replanPending(db: Kysely<DB>, timeZone: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const ctx = await planContext(trx)
+    const tasks = await trx.selectFrom('callback_task').innerJoin('stay', 'stay.id', 'callback_task.stay_id')
+      .select(['callback_task.id', 'callback_task.stay_id', 'callback_task.patient_id', 'callback_task.rule_id', sql<string>`callback_task.due_date::text`.as('due_date'), 'callback_task.priority', 'callback_task.template_id', 'callback_task.windows', 'stay.department_id', 'stay.disposition'])
+      .where('callback_task.status', '=', 'planned').where('callback_task.due_at', '>', new Date()).forUpdate().execute()
+    let changed = 0
+    for (const t of tasks) {
+      const facts = await stayFacts(trx, t.stay_id, t.department_id, t.disposition)
+      const desired = desiredPlan(ctx.rules, facts, timeZone)
+      const same = !('none' in desired) && desired.rule.id === t.rule_id && desired.dueDate === t.due_date && desired.rule.priority === t.priority
+        && desired.rule.template_id === t.template_id && JSON.stringify(desired.rule.windows) === JSON.stringify(t.windows)
+      if (same) continue
+      await writePlan(trx, t.stay_id, t.patient_id, facts, desired, ctx.agents)
+      changed++
+    }
+    return changed
+  })
+}

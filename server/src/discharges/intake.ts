@@ -1,0 +1,91 @@
+// Intake of discharge records: one behaviour for REST, CSV and HL7. Idempotent on (source, visit
+// number, event): a record that says what the stay already says is "unchanged" and writes nothing.
+// What a stay's change means for callbacks is the planner's business (callbacks/, wired in app.ts).
+import { createHash } from 'node:crypto'
+import type { Kysely, Transaction } from 'kysely'
+import type { DB } from '../db/types.ts'
+import type { StayStatus } from '../db/types.callbacks.ts'
+import type { DischargeRecord } from './record.ts'
+
+export type Outcome = 'created' | 'updated' | 'unchanged' | 'rejected'
+export interface PlanNote { taskId: number | null; dueDate: string | null; note: string }
+export interface RecordResult {
+  index: number; visitNumber: string | null; event: string | null; outcome: Outcome
+  stayId?: number; plan?: PlanNote; field?: string; reason?: string
+}
+
+/** A stay as intake left it, handed to the planner inside the same transaction. */
+export interface StayChange { stayId: number; patientId: number; event: DischargeRecord['event']; record: DischargeRecord; phonesChanged: boolean }
+export interface StayPlanner {
+  /** prepares what a batch needs once (rules, mapping, agents) */
+  begin(trx: Transaction<DB>): Promise<{ plan(change: StayChange): Promise<PlanNote> }>
+}
+
+const STATUS_AFTER: Record<DischargeRecord['event'], StayStatus | null> = { A01: 'admitted', A04: 'admitted', A03: 'discharged', A13: 'admitted', A08: null }
+
+function contentHash(r: DischargeRecord, status: StayStatus): string {
+  const { origin: _origin, ...what } = r
+  return createHash('sha256').update(JSON.stringify([what, status])).digest('base64url')
+}
+
+const phoneKey = (phones: { use: string; number: string }[]) => phones.map((p) => `${p.use}:${p.number}`).join('|')
+
+/** Applies checked records in one transaction; each answers what it did. */
+export async function applyRecords(db: Kysely<DB>, records: { index: number; record: DischargeRecord }[], planner: StayPlanner): Promise<RecordResult[]> {
+  if (records.length === 0) return []
+  return db.transaction().execute(async (trx) => {
+    const planning = await planner.begin(trx)
+    const results: RecordResult[] = []
+    for (const { index, record } of records) results.push(await applyOne(trx, index, record, planning))
+    return results
+  })
+}
+
+async function applyOne(trx: Transaction<DB>, index: number, r: DischargeRecord, planning: { plan(change: StayChange): Promise<PlanNote> }): Promise<RecordResult> {
+  const base = { index, visitNumber: r.visitNumber, event: r.event }
+  const existing = await trx.selectFrom('stay').select(['id', 'patient_id', 'status', 'content_hash']).where('source', '=', r.source).where('visit_number', '=', r.visitNumber).forUpdate().executeTakeFirst()
+  // an update of patient information keeps the stay where it is (admitted or discharged)
+  const status: StayStatus = STATUS_AFTER[r.event] ?? existing?.status ?? 'admitted'
+  const hash = contentHash(r, status)
+  if (existing && existing.content_hash === hash) return { ...base, outcome: 'unchanged', stayId: existing.id }
+
+  const p = r.patient
+  const patient = await trx.insertInto('patient').values({
+    mrn: p.mrn, name: p.name, sex: p.sex, birth_date: p.birthDate, deceased: p.deceased, do_not_call: p.doNotCall ?? false,
+  }).onConflict((oc) => oc.column('mrn').doUpdateSet((eb) => ({
+    name: eb.ref('excluded.name'), sex: eb.ref('excluded.sex'), birth_date: eb.ref('excluded.birth_date'),
+    // a death is never undone by a later message that does not mention it
+    deceased: p.deceased ? true : eb.ref('patient.deceased'),
+    do_not_call: p.doNotCall === null ? eb.ref('patient.do_not_call') : p.doNotCall, updated_at: new Date(),
+  }))).returning(['id']).executeTakeFirstOrThrow()
+
+  let phonesChanged = false
+  if (p.phones.length > 0) {
+    const before = await trx.selectFrom('patient_phone').select(['use', 'number']).where('patient_id', '=', patient.id).orderBy('position').execute()
+    if (phoneKey(before) !== phoneKey(p.phones)) {
+      phonesChanged = true
+      await trx.deleteFrom('patient_phone').where('patient_id', '=', patient.id).execute()
+      await trx.insertInto('patient_phone').values(p.phones.map((ph, i) => ({ patient_id: patient.id, position: i + 1, use: ph.use, number: ph.number, valid: ph.valid }))).execute()
+    }
+  }
+
+  const stay = {
+    patient_id: patient.id, department_code: r.departmentCode, ward: r.ward, bed: r.bed, attending_doctor: r.attendingDoctor,
+    responsible_nurse: r.responsibleNurse, patient_class: r.patientClass, admitted_at: r.admittedAt, discharged_at: r.dischargedAt,
+    disposition_code: r.dispositionCode, status, last_event: r.event, origin: r.origin, content_hash: hash,
+  }
+  let stayId: number
+  if (existing) {
+    await trx.updateTable('stay').set({ ...stay, updated_at: new Date() }).where('id', '=', existing.id).execute()
+    stayId = existing.id
+    await trx.deleteFrom('stay_diagnosis').where('stay_id', '=', stayId).execute()
+    await trx.deleteFrom('stay_procedure').where('stay_id', '=', stayId).execute()
+  } else {
+    stayId = (await trx.insertInto('stay').values({ ...stay, source: r.source, visit_number: r.visitNumber }).returning('id').executeTakeFirstOrThrow()).id
+  }
+  if (r.diagnoses.length) await trx.insertInto('stay_diagnosis').values(r.diagnoses.map((d, i) => ({ stay_id: stayId, position: i + 1, code: d.code, text: d.text }))).execute()
+  if (r.procedures.length) await trx.insertInto('stay_procedure').values(r.procedures.map((d, i) => ({ stay_id: stayId, position: i + 1, code: d.code, text: d.text, performed_at: d.performedAt }))).execute()
+
+  const plan = await planning.plan({ stayId, patientId: patient.id, event: r.event, record: r, phonesChanged })
+  return { ...base, outcome: existing ? 'updated' : 'created', stayId, plan }
+}
