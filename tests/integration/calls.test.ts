@@ -109,6 +109,28 @@ test('two desks with their own phones: only the desk whose phone rings pops; eac
   assert.equal([call.state, call.operator?.id], ['ended', lead.id])
 })
 
+test('missed calls: one line a number with its place and attempts; calling it back and getting through clears them, kept in the log', async () => {
+  const desk = await t.connect('operator')
+  const sim = phone.raw.simulator!
+  for (let i = 0; i < 2; i++) {
+    sim.simulateIncomingCall({ from: '3715', ringMs: 200 })
+    await desk.next((m) => m.type === 'call.ended' && m.data.missed, 3000)
+  }
+  const pending = (await t.call('operator', 'GET', '/api/calls?missed=true&pending=true')).body.items.filter((c: any) => c.callerNumber === '3715')
+  assert.is(pending.length, 2)
+  assert.equal([pending[0].attempts, pending[0].calledBackBy], [2, null])
+  assert.match(pending[0].place, '骨科病区 715室')
+  const back = await t.call('operator', 'POST', '/api/calls/originate', { number: '3715' })
+  assert.is(back.status, 202)
+  const cleared = await desk.next((m) => m.type === 'call.calledBack', 8000)
+  assert.is(cleared.data.callId, back.body.callId)
+  assert.is(cleared.data.missed.length, 2)
+  const after = (await t.call('operator', 'GET', '/api/calls?missed=true&pending=true')).body.items.filter((c: any) => c.callerNumber === '3715')
+  assert.equal(after, [])
+  const history = (await t.call('operator', 'GET', '/api/calls?missed=true&number=3715')).body.items
+  assert.equal(history.map((c: any) => c.calledBackBy), [back.body.callId, back.body.callId], 'still in the log, with the call that got through')
+})
+
 test('click-to-dial: answered, busy, a number that does not exist and one that rings out give four outcomes, each call ended in the log', async () => {
   const desk = await t.connect('operator')
   const dial = async (number: string) => {

@@ -33,12 +33,26 @@ test('50 concurrent accepts of one order: exactly one succeeds, the rest answer 
   assert.is(accepts.length, 1, 'one accept on the timeline')
 })
 
-test('50 concurrent chases are all counted', async () => {
+test('50 concurrent confirmed chases are all counted', async () => {
   const { body: order } = await t.call('operator', 'POST', '/api/work-orders', newOrder())
-  const answers = await Promise.all(Array.from({ length: 50 }, () => post(`/api/work-orders/${order.id}/chases`, {})))
+  const answers = await Promise.all(Array.from({ length: 50 }, () => post(`/api/work-orders/${order.id}/chases`, { confirm: true })))
   assert.ok(answers.every((a) => a.status === 201))
   const after = await t.call('operator', 'GET', `/api/work-orders/${order.id}`)
   assert.is(after.body.chaseCount, 50)
+})
+
+test('three clicks on 催单 in two seconds are one chase and two questions; confirmed, the second counts', async () => {
+  const { body: order } = await t.call('operator', 'POST', '/api/work-orders', newOrder())
+  const answers = await Promise.all(Array.from({ length: 3 }, () => post(`/api/work-orders/${order.id}/chases`, {})))
+  const codes = answers.map((a) => a.status).sort()
+  assert.equal(codes, [201, 409, 409])
+  const refused = await Promise.all(answers.filter((a) => a.status === 409).map((a) => a.json()))
+  assert.ok(refused.every((b) => b.error === 'chase_recent' && b.field === 'confirm' && b.chaseCount === 1))
+  assert.is((await t.call('operator', 'GET', `/api/work-orders/${order.id}`)).body.chaseCount, 1, 'not escalated by a double click')
+  assert.is((await post(`/api/work-orders/${order.id}/chases`, { confirm: true })).status, 201)
+  assert.is((await t.call('operator', 'GET', `/api/work-orders/${order.id}`)).body.chaseCount, 2)
+  // another desk chasing the same order is another person asking: counted without a question
+  assert.is((await t.call('lead', 'POST', `/api/work-orders/${order.id}/chases`, {})).status, 201)
 })
 
 test('a retried Idempotency-Key gives one order, even when the retries overlap', async () => {

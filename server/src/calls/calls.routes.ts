@@ -19,6 +19,12 @@ const Call = Type.Object({
   hangupCause: Nullable(Type.Integer()), hangupCauseText: Nullable(Type.String()), startedAt: Type.String(), answeredAt: Nullable(Type.String()),
   endedAt: Nullable(Type.String()), durationSec: Nullable(Type.Integer()), hasRecording: Type.Boolean(), manual: Type.Boolean(), note: Nullable(Type.String()),
   workOrderId: Nullable(Type.Integer()),
+  /** a missed call: the call that got through to the number afterwards, if any */
+  calledBackBy: Nullable(Type.Integer()),
+  /** the caller's place, when the number is an extension we know */
+  place: Type.Optional(Nullable(Type.String())),
+  /** a missed call not yet called back: how many times this number called and found nobody */
+  attempts: Type.Optional(Type.Integer()),
 })
 type CallRow = Selectable<CallTable> & { operator_name: string | null }
 
@@ -31,7 +37,7 @@ function toCall(c: CallRow, role: Role) {
     operator: c.operator_user_id ? { id: c.operator_user_id, name: c.operator_name ?? '' } : null, state: c.state, outcome: c.outcome,
     hangupCause: c.hangup_cause, hangupCauseText: c.hangup_cause_text, startedAt: c.started_at.toISOString(), answeredAt: iso(c.answered_at),
     endedAt: iso(c.ended_at), durationSec: c.duration_sec, hasRecording: Boolean(c.recording_file && !c.recording_deleted_at), manual: c.manual, note: c.note,
-    workOrderId: c.work_order_id,
+    workOrderId: c.work_order_id, calledBackBy: c.called_back_by,
   }
 }
 
@@ -43,7 +49,7 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
 
   app.get('/api/calls', {
     schema: {
-      querystring: Type.Object({ missed: Type.Optional(Type.Boolean()), number: Type.Optional(Type.String({ maxLength: 30 })), from: Type.Optional(IsoDate), to: Type.Optional(IsoDate), cursor: Type.Optional(Id), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false }),
+      querystring: Type.Object({ missed: Type.Optional(Type.Boolean()), pending: Type.Optional(Type.Boolean()), number: Type.Optional(Type.String({ maxLength: 30 })), from: Type.Optional(IsoDate), to: Type.Optional(IsoDate), cursor: Type.Optional(Id), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(Call), nextCursor: Nullable(Type.Integer()) }), ...errors },
     },
   }, async (request) => {
@@ -51,13 +57,24 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
     const limit = q.limit ?? 100
     let query = calls()
     if (q.missed !== undefined) query = q.missed ? query.where('call.state', '=', 'missed') : query.where('call.state', '!=', 'missed')
+    // ?missed=true&pending=true: the desk's list — missed calls nobody has got through to since
+    if (q.pending) query = query.where('call.state', '=', 'missed').where('call.called_back_by', 'is', null)
     if (q.number) query = query.where((eb) => eb.or([eb('call.caller_number', '=', q.number!), eb('call.callee_number', '=', q.number!)]))
     if (q.from) query = query.where('call.started_at', '>=', new Date(q.from))
     if (q.to) query = query.where('call.started_at', '<', new Date(q.to))
     if (q.cursor) query = query.where('call.id', '<', q.cursor)
     const rows = await query.orderBy('call.id', 'desc').limit(limit + 1).execute()
     const role = request.user!.role
-    const items = rows.slice(0, limit).map((c) => toCall(c, role))
+    const items: (ReturnType<typeof toCall> & { place?: string | null; attempts?: number })[] = rows.slice(0, limit).map((c) => toCall(c, role))
+    if (q.pending && items.length) {
+      // one line a number on the desk: where it is, and how often it has tried
+      const numbers = [...new Set(rows.slice(0, limit).map((c) => c.caller_number).filter((n): n is string => !!n))]
+      const places = new Map((await db.selectFrom('extension').innerJoin('location', 'location.id', 'extension.location_id')
+        .select(['extension.number', 'location.full_name']).where('extension.number', 'in', numbers.length ? numbers : ['']).execute()).map((r) => [r.number, r.full_name]))
+      const tries = new Map((await db.selectFrom('call').select(['caller_number', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('state', '=', 'missed').where('called_back_by', 'is', null).where('caller_number', 'in', numbers.length ? numbers : ['']).groupBy('caller_number').execute()).map((r) => [r.caller_number, Number(r.n)]))
+      rows.slice(0, limit).forEach((c, i) => { items[i]!.place = places.get(c.caller_number ?? '') ?? null; items[i]!.attempts = tries.get(c.caller_number ?? '') ?? 1 })
+    }
     // outside numbers shown in full (the ones a role that does not see phones gets masked): one row naming the calls
     const personal = (n: string | null) => showNumber(n, 'technician') !== n
     const withNumbers = seesPhones(role) ? items.filter((c) => personal(c.callerNumber) || personal(c.calleeNumber)) : []

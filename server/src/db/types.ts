@@ -174,6 +174,7 @@ export interface CallTable {
   operator_user_id: number | null
   operator_device: string | null
   state: 'ringing' | 'answered' | 'ended' | 'missed' | 'dialing' | 'failed'
+  called_back_by: number | null
   outcome: 'answered' | 'missed' | 'busy' | 'no_answer' | 'invalid_number' | 'unreachable' | 'operator_no_answer' | 'cancelled' | 'failed' | null
   hangup_cause: number | null
   hangup_cause_text: string | null

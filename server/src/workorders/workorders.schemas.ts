@@ -39,7 +39,8 @@ export const Transition = Type.Object({
 }, { additionalProperties: false })
 export type Transition = Static<typeof Transition>
 
-export const Chase = Type.Object({ note: Type.Optional(Text(500)), callId: Type.Optional(Nullable(Text(100))) }, { additionalProperties: false })
+/** `confirm`: the desk asked "chased a minute ago — again?" and the operator said yes */
+export const Chase = Type.Object({ note: Type.Optional(Text(500)), callId: Type.Optional(Nullable(Text(100))), confirm: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
 export const Rating = Type.Object({ score: Type.Integer({ minimum: 1, maximum: 5 }), comment: Type.Optional(Text(1000)) }, { additionalProperties: false })
 
 export const ListQuery = Type.Object({

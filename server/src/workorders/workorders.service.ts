@@ -242,11 +242,24 @@ async function whyNot(db: Kysely<DB>, id: number, input: Transition, actor: Acto
   return conflict(`order ${order.number} changed while you acted; reload it`, current)
 }
 
-export async function chase(db: Kysely<DB>, id: number, input: { note?: string; callId?: string | null }, actor: Actor): Promise<WorkOrder> {
+/** A second chase of one order by the same person within this long is asked about first (a double click, a re-dial). */
+export const CHASE_GUARD_MS = 60_000
+
+export async function chase(db: Kysely<DB>, id: number, input: { note?: string; callId?: string | null; confirm?: boolean }, actor: Actor): Promise<WorkOrder> {
   return db.transaction().execute(async (trx) => {
     const order = await lockWorkOrder(trx, id)
     if (!order) throw notFound(`work order ${id}`)
     if (!CHASEABLE.includes(order.status)) throw conflict(`order ${order.number} is ${order.status}: there is nothing to chase`, { currentStatus: order.status, currentVersion: order.version })
+    if (!input.confirm && actor.userId) {
+      // under the order's row lock, so three clicks at once are one chase and two questions
+      const recent = await trx.selectFrom('work_order_event').select('at').where('work_order_id', '=', id).where('kind', '=', 'chase')
+        .where('actor_user_id', '=', actor.userId).where('at', '>', new Date(Date.now() - CHASE_GUARD_MS)).orderBy('at', 'desc').limit(1).executeTakeFirst()
+      if (recent) {
+        throw new HttpError(409, 'chase_recent', `${order.number} 在一分钟内已由您催过一次；确认后才会再计一次`, 'confirm', {
+          messageEn: `you chased ${order.number} less than a minute ago; confirm to count another chase`, lastChaseAt: recent.at.toISOString(), chaseCount: order.chase_count,
+        })
+      }
+    }
     const updated = await trx.updateTable('work_order')
       .set({ chase_count: order.chase_count + 1, version: order.version + 1 })
       .where('id', '=', id).returningAll().executeTakeFirstOrThrow()
