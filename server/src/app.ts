@@ -37,13 +37,16 @@ import { callRoutes } from './calls/calls.routes.ts'
 import { startCallHandling } from './calls/calls.service.ts'
 import type { TelephonyPort } from './calls/port.ts'
 import { startEscalationTimer } from './escalation/escalation.ts'
+import { messagingRoutes } from './messaging/messaging.routes.ts'
+import type { MessagingOptions } from './messaging/messaging.ts'
+import { startSms } from './sms-wiring.ts'
 import { dischargeRoutes } from './discharges/discharges.routes.ts'
 import { callbackRoutes } from './callbacks/callbacks.routes.ts'
 import { callbackPlanner } from './callbacks/plan.ts'
 
 const Health = Type.Object({ status: Type.String(), db: Type.String(), live: Type.String(), pbx: Type.String(), version: Type.String() })
 
-export interface BuildOptions { logger?: boolean | object; escalationTimer?: boolean; telephony?: TelephonyPort | null }
+export interface BuildOptions { logger?: boolean | object; escalationTimer?: boolean; telephony?: TelephonyPort | null; sms?: MessagingOptions }
 
 export async function buildApp(config: Config, database: Database, options: BuildOptions = {}) {
   const app = Fastify({
@@ -105,6 +108,9 @@ export async function buildApp(config: Config, database: Database, options: Buil
   for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
+  // the SMS channel: its worker sends from this instance (claims keep instances apart)
+  services.sms = startSms(database.db, config, { onError: (err) => app.log.error({ err }, 'SMS'), ...options.sms })
+  await messagingRoutes(app, services)
   // discharges from the HIS are planned as callbacks in the same transaction
   await dischargeRoutes(app, services, callbackPlanner(config.timeZone))
   await callbackRoutes(app, services)
@@ -138,6 +144,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
   }
   app.addHook('onClose', async () => {
     stopEscalation()
+    await services.sms?.stop()
     stopRecordingSweep()
     live.closeAll()
     await unlisten()

@@ -29,6 +29,25 @@ export interface Config {
   recordingMode: 'dialplan' | 'ami'
   /** the HIS's HL7 v2 ADT feed over MLLP; port null: no listener */
   hl7: { port: number | null; host: string }
+  /** the SMS channel (server/src/messaging); README "SMS" */
+  sms: SmsConfig
+}
+
+export interface SmsConfig {
+  /** log (the demo), smpp://system_id:password@host:port, or a Kannel sendsms http(s):// URL */
+  gateway: string
+  sender: string
+  /** the hours surveys and notices may go, local, HH:MM-HH:MM */
+  quietHours: string
+  /** the secret a gateway's callback URLs carry; null: the callback routes refuse everything */
+  callbackSecret: string | null
+  /** Kannel reaches our callback routes here (default PUBLIC_URL) */
+  callbackBase: string
+  /** words besides 退订/TD/T/STOP/UNSUBSCRIBE that opt a number out (the seed's Persian panels use 5) */
+  optOutKeywords: string[]
+  intervalMs: number
+  /** the done notice with a 1–5 rating request to the requester's mobile */
+  ratingRequest: boolean
 }
 
 // "0:team_lead,30:manager" — minutes after an order became overdue, and who is told.
@@ -79,6 +98,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     recordingRetentionDays: Number(env.RECORDING_RETENTION_DAYS ?? 180),
     recordingMode: env.RECORDING_MODE === 'ami' ? 'ami' : 'dialplan',
     hl7: { port: env.HL7_PORT ? Number(env.HL7_PORT) : null, host: env.HL7_HOST ?? '0.0.0.0' },
+    sms: {
+      gateway: env.SMS_GATEWAY || 'log',
+      sender: env.SMS_SENDER ?? '10690100',
+      quietHours: env.SMS_QUIET_HOURS ?? '09:00-20:00',
+      callbackSecret: env.SMS_CALLBACK_SECRET || null,
+      callbackBase: env.SMS_CALLBACK_BASE ?? env.PUBLIC_URL ?? `http://localhost:${port}`,
+      optOutKeywords: (env.SMS_OPT_OUT_KEYWORDS ?? '').split(',').map((w) => w.trim().toUpperCase()).filter(Boolean),
+      intervalMs: Number(env.SMS_INTERVAL_MS ?? 1000),
+      ratingRequest: env.SMS_RATING_REQUEST !== '0',
+    },
     ...overrides,
   }
 }

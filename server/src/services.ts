@@ -5,6 +5,7 @@ import type { DB } from './db/types.ts'
 import type { LiveHub } from './live/live.routes.ts'
 import type { TelephonyPort } from './calls/port.ts'
 import type { startCallHandling } from './calls/calls.service.ts'
+import type { startSms } from './sms-wiring.ts'
 
 /** What every domain's routes are handed: no globals, so tests build as many apps as they like. */
 export interface Services {
@@ -16,6 +17,8 @@ export interface Services {
   telephony: TelephonyPort | null
   /** call records from PBX events; present when a phone system is attached */
   calls?: ReturnType<typeof startCallHandling>
+  /** the SMS channel: rules, worker, gateway (server/src/messaging) */
+  sms?: ReturnType<typeof startSms>
   /** every guarded route as 'METHOD /url', for the permission walk */
   routes: string[]
 }

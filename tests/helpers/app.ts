@@ -5,15 +5,17 @@ import { buildApp } from '../../server/src/app.ts'
 import { loadConfig, type Config } from '../../server/src/config.ts'
 import { createTestDatabase, type TestDatabase } from './db.ts'
 import type { TelephonyPort } from '../../server/src/calls/port.ts'
+import type { MessagingOptions } from '../../server/src/messaging/messaging.ts'
 
 export type DemoUser = 'admin' | 'operator' | 'lead' | 'tech' | 'manager' | 'agent' | 'handler'
 
 export interface Answer<T = any> { status: number; body: T; headers: Record<string, string> }
 
-export async function startTestApp(overrides: Partial<Config> = {}, database?: TestDatabase, options: { telephony?: TelephonyPort } = {}) {
+export async function startTestApp(overrides: Partial<Config> = {}, database?: TestDatabase, options: { telephony?: TelephonyPort; sms?: MessagingOptions } = {}) {
   const db = database ?? (await createTestDatabase())
   const config = loadConfig({ DATA_DIR: '/nonexistent', WEB_DIR: '/nonexistent' }, { port: 0, host: '127.0.0.1', ...overrides })
-  const app = await buildApp(config, db, { escalationTimer: false, telephony: options.telephony })
+  // the SMS worker runs only where a test asks for it (or calls worker.tick() itself)
+  const app = await buildApp(config, db, { escalationTimer: false, telephony: options.telephony, sms: options.sms ?? { worker: false } })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0

@@ -43,6 +43,12 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/calls/originate': { number: '3512', workOrderId: 999999 },
   'POST /api/calls': { direction: 'in', number: '3512', startedAt: '2026-01-01T00:00:00Z', durationSec: 30, note: 'n' },
   'POST /api/pbx/simulate-call': { extension: '3512', talkSeconds: 5 },
+  'POST /api/sms/templates': { code: 'fuzz.sample', lang: 'zh', category: 'notice', name: '样例', body: '您好{患者姓名}', sender: '10690100' },
+  'PUT /api/sms/templates/:id': { name: '样例', body: '您好', category: 'notice', sender: null, active: true, version: 1 },
+  'POST /api/sms/preview': { body: '您好{患者姓名}', values: { 患者姓名: '李' } },
+  'POST /api/sms/messages': { to: '13800000000', template: 'order.assigned', lang: 'zh', values: { 项目: 'a' } },
+  'PUT /api/sms/consent': { phone: '13800000000', category: 'notice', state: 'granted', source: 'desk' },
+  'POST /api/sms/demo-reply': { from: '13800000000', text: '谢谢' },
 }
 const QUERIES = ['status=%27%20OR%201=1', 'teamId=abc', 'teamId=99999999999999999999', 'from=2026-13-45', 'from=2026-03-01&to=2026-02-01', 'limit=-5', 'cursor=1e400', 'overdue=maybe', 'ids=1,2,x', 'paper=B5', 'extra=1', 'q=' + 'x'.repeat(5000)]
 
