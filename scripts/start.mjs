@@ -20,6 +20,9 @@ if (existsSync('web/src') && (!existsSync(built) || statSync(built).mtimeMs < ne
   const res = spawnSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit' })
   if (res.status !== 0) process.exit(res.status ?? 1)
 }
-const server = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { stdio: 'inherit' })
+// the embedded demo listens for the HIS's HL7 feed on this machine only
+const env = { ...process.env }
+if (!env.DATABASE_URL && env.HL7_PORT === undefined) Object.assign(env, { HL7_PORT: '2575', HL7_HOST: env.HL7_HOST ?? '127.0.0.1' })
+const server = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { stdio: 'inherit', env })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal))
 server.on('exit', (code) => process.exit(code ?? 0))

@@ -6,6 +6,8 @@ import { migrate } from './db/migrate.ts'
 import { seedDemo } from './demo/seed.ts'
 import { buildApp } from './app.ts'
 import { startTelephony } from './calls/telephony.ts'
+import { startMllp } from './discharges/mllp.ts'
+import { callbackPlanner } from './callbacks/plan.ts'
 
 const started = performance.now()
 const config = loadConfig()
@@ -20,6 +22,12 @@ if (config.demo) {
   app.log.warn(`DEMO MODE: demo hospital ${seeded ? 'seeded' : 'present'}; users admin operator lead tech manager agent handler, password ${config.demoPassword === 'demo' ? '"demo"' : 'from DEMO_PASSWORD'}`)
 }
 await app.listen({ port: config.port, host: config.host })
+// the HIS's ADT feed (HL7 v2 over MLLP), only when HL7_PORT is set
+const hl7 = config.hl7.port === null ? null : await startMllp(config.hl7.port, config.hl7.host, {
+  db: database.db, planner: callbackPlanner(config.timeZone), timeZone: config.timeZone,
+  log: (level, message, err) => app.log[level]({ err }, message),
+})
+if (hl7) app.log.info(`HL7 v2 ADT over MLLP on ${config.hl7.host}:${hl7.port}`)
 if (!config.asterisk) app.log.warn('PBX: built-in simulator (set ASTERISK_HOST to use Asterisk); the desk can simulate incoming calls')
 app.log.info(`Hotline 100 on ${config.publicUrl} (database: ${database.kind}${database.kind === 'pglite' ? ` in ${config.dataDir}` : ''}) ready in ${Math.round(performance.now() - started)} ms`)
 
@@ -28,6 +36,7 @@ async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
   app.log.info(`${signal}: shutting down`)
+  await hl7?.close()
   await app.close()
   await telephony.close()
   await database.close()

@@ -71,7 +71,7 @@ test('the whole loop: create → routed → printed → chased → escalated →
   assert.match(techNotice.data.message, order.number)
   await leadLive.next((m) => m.type === 'notification' && m.data.kind === 'chase')
   // the second chase escalates to the managers
-  const again = await t.call('operator', 'POST', `/api/work-orders/${order.id}/chases`, {})
+  const again = await t.call('operator', 'POST', `/api/work-orders/${order.id}/chases`, { confirm: true })
   assert.is(again.body.chaseCount, 2)
   const managerNotes = await t.call('manager', 'GET', '/api/notifications')
   assert.ok(managerNotes.body.items.some((n: any) => n.kind === 'escalation' && n.workOrderId === order.id), 'manager told of the second chase')
@@ -174,6 +174,18 @@ test('reassigning to another team moves the order to that team\'s service point 
   assert.is(moved.body.team.name, '信息中心')
   assert.is(moved.body.servicePoint.name, '门诊计算机维修点')
   assert.is(moved.body.printedAt, null, 'waits to be printed at the new service point')
+})
+
+test('a booked time that has passed is refused naming requestedAt; a retry of an order filed with it gets the order', async () => {
+  const past = new Date(Date.now() - 3600_000).toISOString()
+  const refused = await t.call('operator', 'POST', '/api/work-orders', { ...airCon(), requestedAt: past })
+  assert.equal([refused.status, refused.body.field], [400, 'requestedAt'])
+  const soon = new Date(Date.now() + 3600_000).toISOString()
+  const booked = await t.call('operator', 'POST', '/api/work-orders', { ...airCon(), requestedAt: soon }, { 'idempotency-key': 'booked-1' })
+  assert.is(booked.status, 201)
+  assert.is(booked.body.booked, true)
+  // the same request again later, with its key: the order, not an error
+  assert.is((await t.call('operator', 'POST', '/api/work-orders', { ...airCon(), requestedAt: soon }, { 'idempotency-key': 'booked-1' })).body.id, booked.body.id)
 })
 
 test.run()

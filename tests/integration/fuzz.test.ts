@@ -43,6 +43,10 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/calls/originate': { number: '3512', workOrderId: 999999 },
   'POST /api/calls': { direction: 'in', number: '3512', startedAt: '2026-01-01T00:00:00Z', durationSec: 30, note: 'n' },
   'POST /api/pbx/simulate-call': { extension: '3512', talkSeconds: 5 },
+  // discharged a week from now: refused whatever else is broken
+  'POST /api/discharges': { event: 'A03', visitNumber: 'FUZZ1', mrn: 'FUZZ1', name: '王秀英', sex: 'F', birthDate: '1956-03-12', phones: [{ use: 'mobile', number: '13800000000' }], department: '0301', dischargedAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), diagnoses: [], procedures: [] },
+  'PUT /api/callback-rules/:id': { version: 1, dayOffset: 3, windows: [{ from: '09:00', to: '11:30' }], priority: 2, active: true },
+  'PUT /api/his-codes': { kind: 'department', code: 'FUZZ', departmentId: 999999, note: 'n' },
   'POST /api/sms/templates': { code: 'fuzz.sample', lang: 'zh', category: 'notice', name: '样例', body: '您好{患者姓名}', sender: '10690100' },
   'PUT /api/sms/templates/:id': { name: '样例', body: '您好', category: 'notice', sender: null, active: true, version: 1 },
   'POST /api/sms/preview': { body: '您好{患者姓名}', values: { 患者姓名: '李' } },
@@ -91,7 +95,7 @@ test('no hostile request gets a 5xx, every rejection is JSON naming the field, a
       continue
     }
     const sample = SAMPLES[key]
-    if (key === 'POST /api/work-orders/import') {
+    if (key === 'POST /api/work-orders/import' || key === 'POST /api/discharges/import') {
       await send(method, url, 'not,a\n"broken', 'text/csv')
       await send(method, url, '{"itemCode": 1}\n[1,2]\nnull', 'application/x-ndjson')
       await send(method, url, '{}', 'application/json')

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { DB, Role } from '../db/types.ts'
 import { hashPassword } from '../accounts/password.ts'
 import { CAMPUSES, CATEGORIES, DEMO_USERS, STAFF, TEAMS } from './hospital.ts'
+import { seedCallbackDemo, seedDemoDischarges } from './callbacks.ts'
 
 export async function seedDemo(db: Kysely<DB>, password: string): Promise<boolean> {
   const existing = await db.selectFrom('team').select('id').limit(1).executeTakeFirst()
@@ -86,6 +87,9 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<boolea
       team_id: 'team' in u ? teamIds[u.team]! : null, staff_id: 'staff' in u ? staffIds[u.staff]! : null,
       phone_device: 'phoneDevice' in u ? u.phoneDevice : null,
     }))).execute()
+    await seedCallbackDemo(trx)
   })
+  // the callback desk's week, in the demo's time zone (HOSPITAL_TZ's default)
+  await seedDemoDischarges(db, 'Asia/Shanghai')
   return true
 }

@@ -96,7 +96,7 @@ export async function dischargeRoutes(app: App, { db, config }: Services, planne
   app.post('/api/discharges', {
     schema: {
       body: Type.Union([Type.Array(Type.Unknown(), { minItems: 1, maxItems: MAX_BATCH }), Type.Object({}, { additionalProperties: true })]),
-      response: { ...errors, 200: Summary, 422: Summary },
+      response: { 200: Summary, ...errors },
     },
   }, async (request, reply) => {
     const single = !Array.isArray(request.body)
@@ -114,7 +114,9 @@ export async function dischargeRoutes(app: App, { db, config }: Services, planne
     })
     const applied = await applyRecords(db, accepted, planner)
     const results = [...applied, ...rejected].sort((a, b) => a.index - b.index)
-    return reply.status(single && rejected.length ? 422 : 200).send(summarise(results))
+    // one record refused is an error like any other request's, naming the field; a batch answers per record
+    if (single && rejected[0]) throw new HttpError(422, 'invalid_record', rejected[0].reason!, rejected[0].field, summarise(results))
+    return reply.status(200).send(summarise(results))
   })
 
   // CSV arrives as bytes: a file from Excel may be GBK, which a UTF-8 string parser would garble

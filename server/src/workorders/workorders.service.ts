@@ -49,11 +49,23 @@ export async function notify(trx: Transaction<DB>, order: WorkOrderRow, who: ('a
   for (const u of users) await publish(trx, 'notification', { userId: u.id, kind, message, workOrderId: order.id })
 }
 
+/** how far in the past a requested time may be (clocks differ; a form left open a few minutes) */
+const BOOKED_GRACE_MS = 5 * 60_000
+
 /**
  * Files an order in one database call (sql/0003 create_work_order: route, assign, number,
  * deadlines, timeline, live event; sql/0008 file_work_order answers with the order as shown).
  */
 export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, actor: Actor, opts: { timeZone: string; idempotencyKey?: string }): Promise<{ order: WorkOrder; replayed: boolean }> {
+  // a booked time already gone is a typing slip (old orders come in through the import, not here)
+  // (a retry of an order already filed with that time is answered with the order, below)
+  const past = input.requestedAt && new Date(input.requestedAt).getTime() < Date.now() - BOOKED_GRACE_MS
+  const filedBefore = past && opts.idempotencyKey && actor.userId
+    ? await db.selectFrom('work_order').select('id').where('created_by', '=', actor.userId).where('idempotency_key', '=', opts.idempotencyKey).executeTakeFirst()
+    : undefined
+  if (past && !filedBefore) {
+    throw new HttpError(400, 'bad_request', '预约时间已经过去：请选择将来的时间', 'requestedAt', { messageEn: 'the booked time has passed: choose a time in the future' })
+  }
   const payload = JSON.stringify({ ...input, idempotencyKey: opts.idempotencyKey })
   for (let attempt = 0; ; attempt++) {
     try {
