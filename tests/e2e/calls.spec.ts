@@ -86,3 +86,44 @@ test('click-to-dial from the desk: answered, busy and a number that does not exi
   await shot(operator.page, 'desk-dial-outcome')
   await operator.context.close()
 })
+
+test('the desk through a shift: near matches for what people say, a draft that survives an expired session and is filed once, a clean form after filing', async ({ browser }) => {
+  const { context, page } = await signedIn(browser, 'operator')
+  await page.waitForLoadState('networkidle')
+  const item = page.getByRole('combobox', { name: '服务项目' })
+  await expect(item).toBeFocused()
+  // "空调坏了" matches no item by name: the items for 空调 are offered, and said so
+  await item.fill('空调坏了')
+  await expect(page.getByText('没有完全匹配的项目，以下是“空调”的结果')).toBeVisible()
+  await expect(page.getByRole('option', { name: /空调不制冷/ })).toBeVisible()
+  await item.press('Enter')
+  const place = page.getByRole('combobox', { name: '地点' })
+  await place.fill('3512')
+  await page.getByRole('option', { name: /512室/ }).waitFor()
+  await place.press('Enter')
+  const text = `草稿保留测试 ${Date.now()}`
+  await page.getByLabel('问题描述').fill(text)
+  await page.getByLabel('姓名').fill('护士 张敏')
+  await page.getByLabel('分机', { exact: true }).fill('3512')
+  // the session runs out while the operator types; Enter sends them to sign in again
+  await context.clearCookies()
+  await page.getByLabel('姓名').press('Enter')
+  await page.waitForURL(/\/login\?next=/)
+  await page.getByLabel('用户名').fill('operator')
+  await page.getByLabel('密码').fill('demo')
+  await page.getByRole('button', { name: '登录' }).click()
+  await page.waitForURL(/\/desk$/)
+  // back at the desk the order is filed by itself, once
+  const number = (await page.getByTestId('created-number').textContent({ timeout: 10_000 }))!.trim()
+  await page.reload()
+  await page.waitForLoadState('networkidle')
+  const found = (await (await page.request.get(`/api/work-orders?q=${encodeURIComponent(text)}`)).json()).items
+  expect(found.map((o: any) => o.number)).toEqual([number])
+  // and the form is clean for the next caller: no item, no requester, no place
+  await expect(item).toHaveValue('')
+  await expect(page.getByLabel('姓名')).toHaveValue('')
+  await expect(page.getByLabel('分机', { exact: true })).toHaveValue('')
+  await expect(place).toHaveValue('')
+  await shot(page, 'desk-after-draft')
+  await context.close()
+})
