@@ -10,6 +10,8 @@ import WebSocket, { WebSocketServer } from 'ws'
 import { adminQuery, databaseUrl, fmt, load, percentile, printTable, signIn, startServer, type Row } from './bench/lib.ts'
 import { KeepAliveConnection } from './bench/http.ts'
 import { amiRows } from './bench/ami.ts'
+import { hl7Rows } from './bench/hl7.ts'
+import { smsRows } from './bench/sms.ts'
 
 const smoke = process.argv.includes('--smoke')
 const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -274,5 +276,9 @@ await server.stop()
 await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
 // the phone system's side: the hospital's whole AMI stream through the client and the call model
 rows.push(...await amiRows(smoke))
+// the HIS's side of the callback desk: HL7 discharges with ACKs and the supervisor's CSV upload
+rows.push(...await hl7Rows(smoke, ADMIN_URL))
+// the SMS channel: submits through our SMPP client against Net::SMPP's SMSC
+rows.push(...await smsRows(smoke))
 console.log(`\nnpm run bench${smoke ? ' -- --smoke' : ''}\n`)
 printTable(rows)
