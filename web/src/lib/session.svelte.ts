@@ -20,6 +20,7 @@ export const SCREENS: Record<string, string[]> = {
   station: ['technician', 'team_lead', 'operator', 'admin'],
   manage: ['manager', 'team_lead', 'admin'],
   admin: ['admin'],
+  sms: ['admin', 'manager', 'operator', 'team_lead', 'callback_agent'],
   // one order's page (/tech/orders/:id): what the job sheet's QR code and the board's links open
   order: ['operator', 'technician', 'team_lead', 'manager', 'admin'],
 }

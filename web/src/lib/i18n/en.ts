@@ -2,7 +2,7 @@ import type { Messages } from './zh'
 
 export const en: Messages = {
   app: { title: 'Hotline 100', short: 'Hotline 100', signOut: 'Sign out', language: '中文', pbx: 'Phones', pbxUp: 'up', pbxDown: 'down', pbxConnecting: 'connecting', pbxNone: 'none', live: 'live', offline: 'Connection lost, reconnecting…', newOrder: 'New order for you', comingSoon: 'The callback and department feedback workspaces come in a later release.' },
-  nav: { desk: 'Desk', board: 'Board', tech: 'My orders', station: 'Service point', manage: 'KPIs', admin: 'Admin' },
+  nav: { desk: 'Desk', board: 'Board', tech: 'My orders', station: 'Service point', manage: 'KPIs', admin: 'Admin', sms: 'SMS' },
   roles: { operator: 'Operator', technician: 'Technician', team_lead: 'Team lead', manager: 'Manager', callback_agent: 'Callback agent', dept_handler: 'Department handler', admin: 'Administrator' },
   login: { title: 'Sign in', username: 'Username', password: 'Password', submit: 'Sign in', demo: 'Demo users: admin operator lead tech manager agent handler, password demo' },
   status: { new: 'New', dispatched: 'Dispatched', accepted: 'Accepted', arrived: 'On site', on_hold: 'On hold', completed: 'Completed', closed: 'Closed', cancelled: 'Cancelled' },
@@ -40,5 +40,11 @@ export const en: Messages = {
   search: { label: 'Search orders', placeholder: 'Search: number, requester, phone, place, extension, text (press /)', none: 'No matching orders', searching: 'Searching…', more: 'First 20 shown; type more to narrow it down' },
   errors: { network: 'Cannot reach the server; check the network and retry', unavailable: 'The database cannot be reached right now; please retry shortly', forbidden: 'Your role may not do this', not_found: 'Order not found', version: 'Someone else just changed this order; it has been reloaded, check it and try again', state: 'The order is now "{status}": this action is not possible', no_assignee: 'Nobody is assigned to this order; reassign it to a person first',
     reason: 'Please give a reason', assigneeId: 'Choose whom to reassign to', score: 'Choose a score from 1 to 5', tooLong: 'Too long', generic: 'It did not work ({code})' },
+  sms: { title: 'SMS', outbox: 'Outbox', inbox: 'Replies', templates: 'Templates', consent: 'Consent & opt-out', to: 'To', text: 'Text', status: 'Status', parts: 'Parts', attempts: 'Tries', time: 'Time', subject: 'About', error: 'Reason', all: 'All',
+    statuses: { queued: 'queued', sending: 'sending', submitted: 'submitted', delivered: 'delivered', failed: 'failed', expired: 'expired', rejected: 'rejected', refused: 'not sent' },
+    categories: { transactional: 'Service', survey: 'Survey', notice: 'Notice' },
+    handled: { rating: 'rating', opt_out: 'opt-out', opt_in: 'opt-in', message: 'message', unknown_sender: 'unknown number' },
+    history: 'History', heldUntil: 'quiet hours, goes at', from: 'From', reply: 'Simulated reply (log gateway)', replyHint: 'Reply from this number, e.g. 5, 2 or TD', send: 'Send', code: 'Code', lang: 'Language', category: 'Category', name: 'Name', body: 'Text', sender: 'Sender',
+    preview: 'Preview', chars: 'chars', encoding: 'Encoding', perPart: 'per part', placeholders: 'Placeholders', phone: 'Mobile', lookup: 'Look up', grant: 'Grant', optOut: 'Opt out', source: 'Source', none: 'No record (service messages go; surveys go by default; notices need consent)', more: 'More', saved: 'Saved' },
   common: { save: 'Save', cancel: 'Cancel', loading: 'Loading…', error: 'Something went wrong', retry: 'Retry', minutes: 'min', yes: 'Yes', no: 'No', close: 'Close' },
 }

@@ -1,7 +1,7 @@
 // 简体中文（默认）
 export const zh = {
   app: { title: '100 后勤服务热线', short: '100热线', signOut: '退出', language: 'English', pbx: '电话系统', pbxUp: '在线', pbxDown: '离线', pbxConnecting: '连接中', pbxNone: '未接入', live: '实时', offline: '连接中断，正在重连…', newOrder: '新工单', comingSoon: '回访与科室反馈的工作台将在后续版本提供；敬请期待。' },
-  nav: { desk: '受理台', board: '看板', tech: '我的工单', station: '服务网点', manage: '统计分析', admin: '系统管理' },
+  nav: { desk: '受理台', board: '看板', tech: '我的工单', station: '服务网点', manage: '统计分析', admin: '系统管理', sms: '短信' },
   roles: { operator: '受理员', technician: '维修/运送员', team_lead: '班组长', manager: '后勤管理', callback_agent: '回访专员', dept_handler: '科室处理人', admin: '管理员' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：admin operator lead tech manager agent handler，密码 demo' },
   status: { new: '新建', dispatched: '已派单', accepted: '已接单', arrived: '已到场', on_hold: '挂起', completed: '已完成', closed: '已关闭', cancelled: '已取消' },
@@ -39,6 +39,12 @@ export const zh = {
   search: { label: '搜索工单', placeholder: '搜索：单号、报修人、电话、地点、分机、内容（按 / ）', none: '没有找到匹配的工单', searching: '搜索中…', more: '仅显示前 20 条，请输入更多内容缩小范围' },
   errors: { network: '无法连接服务器，请检查网络后重试', unavailable: '数据库暂时无法连接，请稍后重试', forbidden: '您的角色无权执行此操作', not_found: '找不到该工单', version: '该工单刚被他人修改，已重新载入，请核对后再操作', state: '工单当前为「{status}」，不能执行此操作', no_assignee: '该工单还没有处理人，请先改派给具体人员',
     reason: '请填写原因', assigneeId: '请选择改派对象', score: '请选择 1–5 分', tooLong: '内容过长', generic: '操作失败（{code}）' },
+  sms: { title: '短信', outbox: '发件箱', inbox: '回复', templates: '模板', consent: '同意与退订', to: '收件人', text: '内容', status: '状态', parts: '条数', attempts: '尝试', time: '时间', subject: '关于', error: '原因', all: '全部',
+    statuses: { queued: '排队', sending: '发送中', submitted: '已提交', delivered: '已送达', failed: '失败', expired: '过期', rejected: '被拒', refused: '未发送' },
+    categories: { transactional: '服务通知', survey: '满意度调查', notice: '通知' },
+    handled: { rating: '评分', opt_out: '退订', opt_in: '订阅', message: '留言', unknown_sender: '未知号码' },
+    history: '记录', heldUntil: '静默时段，排到', from: '发件人', reply: '模拟回复（演示网关）', replyHint: '以该号码回复，例如 5、2 或 TD', send: '发送', code: '代码', lang: '语言', category: '类别', name: '名称', body: '正文', sender: '发送号码',
+    preview: '预览', chars: '字', encoding: '编码', perPart: '每条', placeholders: '可用占位符', phone: '手机号', lookup: '查询', grant: '同意接收', optOut: '退订', source: '来源', none: '无记录（服务通知照常发送；调查默认发送；通知需先同意）', more: '更多', saved: '已保存' },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
