@@ -127,3 +127,31 @@ test('the desk through a shift: near matches for what people say, a draft that s
   await shot(page, 'desk-after-draft')
   await context.close()
 })
+
+test('the header says the app server first: cut off from it, the phone system is "unknown", not "online"', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  // the live socket goes through us, so the test can take the app server away from this screen
+  let down = false
+  let current: { close(): Promise<void> } | null = null
+  await context.routeWebSocket(/\/ws$/, (ws) => {
+    if (down) return void ws.close()
+    ws.connectToServer()
+    current = ws
+  })
+  const page = await context.newPage()
+  await page.goto('/login')
+  await page.getByLabel('用户名').fill('operator')
+  await page.getByLabel('密码').fill('demo')
+  await page.getByRole('button', { name: '登录' }).click()
+  await page.waitForURL(/\/desk$/)
+  await expect(page.getByTestId('pbx-badge')).toContainText('在线')
+  down = true
+  await current!.close()
+  await expect(page.getByTestId('link-badge')).toContainText('连接中断')
+  await expect(page.getByTestId('pbx-badge')).toContainText('状态未知')
+  await shot(page, 'header-offline')
+  down = false
+  await expect(page.getByTestId('pbx-badge')).toContainText('在线', { timeout: 15_000 })
+  await expect(page.getByTestId('link-badge')).toContainText('实时')
+  await context.close()
+})
