@@ -103,17 +103,28 @@ async function cancelPlanned(trx: Db, where: { stayId?: number; patientId?: numb
   return Number(res.numUpdatedRows)
 }
 
-/** The department's agent with the fewest calls that day (round robin in effect); none: the pool. */
-async function pickAgent(trx: Db, agents: number[], dueDate: string): Promise<number | null> {
-  if (agents.length === 0) return null
-  const counts = await trx.selectFrom('callback_task').select(['assigned_user_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('assigned_user_id', 'in', agents).where('due_date', '=', dueDate).where('status', '<>', 'cancelled').groupBy('assigned_user_id').execute()
-  const load = new Map(counts.map((c) => [c.assigned_user_id!, Number(c.n)]))
-  return [...agents].sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)[0]!
+/** Calls per agent and day, read once per batch and kept as the batch assigns. */
+class AgentLoad {
+  private days = new Map<string, Map<number, number>>()
+  constructor(private readonly trx: Db) {}
+  /** The department's agent with the fewest calls that day (round robin in effect); none: the pool. */
+  async pick(agents: number[], dueDate: string): Promise<number | null> {
+    if (agents.length === 0) return null
+    let load = this.days.get(dueDate)
+    if (!load) {
+      const counts = await this.trx.selectFrom('callback_task').select(['assigned_user_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('due_date', '=', dueDate).where('status', '<>', 'cancelled').where('assigned_user_id', 'is not', null).groupBy('assigned_user_id').execute()
+      load = new Map(counts.map((c) => [c.assigned_user_id!, Number(c.n)]))
+      this.days.set(dueDate, load)
+    }
+    const chosen = [...agents].sort((a, b) => (load!.get(a) ?? 0) - (load!.get(b) ?? 0) || a - b)[0]!
+    load.set(chosen, (load.get(chosen) ?? 0) + 1)
+    return chosen
+  }
 }
 
 /** Writes the desired plan for a stay: a new task, the planned one moved, or cancelled. */
-export async function writePlan(trx: Db, stayId: number, patientId: number, facts: StayFacts, desired: Desired | { none: string }, agents: Map<number, number[]>): Promise<PlanNote> {
+export async function writePlan(trx: Db, stayId: number, patientId: number, facts: StayFacts, desired: Desired | { none: string }, agents: Map<number, number[]>, load: AgentLoad): Promise<PlanNote> {
   const live = await trx.selectFrom('callback_task').select(['id', 'status', 'rule_id', 'due_date', 'phone', 'assigned_user_id']).where('stay_id', '=', stayId).where('status', '<>', 'cancelled').executeTakeFirst()
   if ('none' in desired) {
     if (live?.status === 'planned') await cancelPlanned(trx, { stayId }, desired.none)
@@ -129,7 +140,7 @@ export async function writePlan(trx: Db, stayId: number, patientId: number, fact
     await trx.updateTable('callback_task').set(values).where('id', '=', live.id).execute()
     return { taskId: live.id, dueDate: desired.dueDate, note: desired.phone ? desired.reason : `${desired.reason}；无可拨打的号码` }
   }
-  const assigned = await pickAgent(trx, agents.get(facts.departmentId!) ?? [], desired.dueDate)
+  const assigned = await load.pick(agents.get(facts.departmentId!) ?? [], desired.dueDate)
   const task = await trx.insertInto('callback_task').values({ ...values, stay_id: stayId, patient_id: patientId, assigned_user_id: assigned }).returning('id').executeTakeFirstOrThrow()
   return { taskId: task.id, dueDate: desired.dueDate, note: desired.phone ? desired.reason : `${desired.reason}；无可拨打的号码` }
 }
@@ -160,13 +171,19 @@ export function callbackPlanner(timeZone: string): StayPlanner {
   return {
     async begin(trx) {
       const ctx = await planContext(trx)
+      const load = new AgentLoad(trx)
       return {
+        map: (r) => ({ departmentId: ctx.departmentOf(r.departmentCode), disposition: ctx.dispositionOf(r.dispositionCode) }),
         async plan(change: StayChange): Promise<PlanNote> {
           const r = change.record
-          const departmentId = ctx.departmentOf(r.departmentCode)
-          const disposition = ctx.dispositionOf(r.dispositionCode)
-          await trx.updateTable('stay').set({ department_id: departmentId, disposition }).where('id', '=', change.stayId).execute()
-          const facts = await stayFacts(trx, change.stayId, departmentId, disposition)
+          // what the plan needs is in the message; only the phones may come from an earlier one
+          const all = [...r.procedures, ...r.diagnoses]
+          const facts: StayFacts = {
+            departmentId: change.departmentId, departmentCode: r.departmentCode, disposition: change.disposition, patientClass: r.patientClass,
+            dischargedAt: r.dischargedAt, birthDate: change.patient.birthDate, deceased: change.patient.deceased, doNotCall: change.patient.doNotCall,
+            codes: all.map((x) => x.code), texts: all.map((x) => x.text),
+            phones: r.patient.phones.length ? r.patient.phones : await trx.selectFrom('patient_phone').select(['number', 'valid', 'use']).where('patient_id', '=', change.patientId).orderBy('position').execute(),
+          }
           if (facts.deceased || facts.doNotCall) {
             const n = await cancelPlanned(trx, { patientId: change.patientId }, facts.deceased ? '患者已故' : '患者拒绝回访（勿扰）')
             return { taskId: null, dueDate: null, note: `${facts.deceased ? '患者已故' : '患者拒绝回访（勿扰）'}，不回访${n ? `；已取消 ${n} 个待回访` : ''}` }
@@ -186,7 +203,7 @@ export function callbackPlanner(timeZone: string): StayPlanner {
               .where('patient_id', '=', change.patientId).where('status', '=', 'planned').executeTakeFirst()
             return { taskId: null, dueDate: null, note: `患者信息已更新；${Number(res.numUpdatedRows)} 个待回访的号码已更新` }
           }
-          return writePlan(trx, change.stayId, change.patientId, facts, desiredPlan(ctx.rules, facts, timeZone), ctx.agents)
+          return writePlan(trx, change.stayId, change.patientId, facts, desiredPlan(ctx.rules, facts, timeZone), ctx.agents, load)
         },
       }
     },
@@ -201,13 +218,14 @@ export async function replanPending(db: Kysely<DB>, timeZone: string): Promise<n
       .select(['callback_task.id', 'callback_task.stay_id', 'callback_task.patient_id', 'callback_task.rule_id', sql<string>`callback_task.due_date::text`.as('due_date'), 'callback_task.priority', 'callback_task.template_id', 'callback_task.windows', 'stay.department_id', 'stay.disposition'])
       .where('callback_task.status', '=', 'planned').where('callback_task.due_at', '>', new Date()).forUpdate().execute()
     let changed = 0
+    const load = new AgentLoad(trx)
     for (const t of tasks) {
       const facts = await stayFacts(trx, t.stay_id, t.department_id, t.disposition)
       const desired = desiredPlan(ctx.rules, facts, timeZone)
       const same = !('none' in desired) && desired.rule.id === t.rule_id && desired.dueDate === t.due_date && desired.rule.priority === t.priority
         && desired.rule.template_id === t.template_id && JSON.stringify(desired.rule.windows) === JSON.stringify(t.windows)
       if (same) continue
-      await writePlan(trx, t.stay_id, t.patient_id, facts, desired, ctx.agents)
+      await writePlan(trx, t.stay_id, t.patient_id, facts, desired, ctx.agents, load)
       changed++
     }
     return changed

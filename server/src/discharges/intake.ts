@@ -2,9 +2,9 @@
 // number, event): a record that says what the stay already says is "unchanged" and writes nothing.
 // What a stay's change means for callbacks is the planner's business (callbacks/, wired in app.ts).
 import { createHash } from 'node:crypto'
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from '../db/types.ts'
-import type { StayStatus } from '../db/types.callbacks.ts'
+import type { Disposition, StayStatus } from '../db/types.callbacks.ts'
 import type { DischargeRecord } from './record.ts'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'rejected'
@@ -15,10 +15,20 @@ export interface RecordResult {
 }
 
 /** A stay as intake left it, handed to the planner inside the same transaction. */
-export interface StayChange { stayId: number; patientId: number; event: DischargeRecord['event']; record: DischargeRecord; phonesChanged: boolean }
+export interface StayChange {
+  stayId: number; patientId: number; event: DischargeRecord['event']; record: DischargeRecord; phonesChanged: boolean
+  /** the patient as stored now (a death or a do-not-call from an earlier message holds) */
+  patient: { deceased: boolean; doNotCall: boolean; birthDate: string | null }
+  departmentId: number | null; disposition: Disposition | null
+}
+export interface Planning {
+  /** the HIS's department and disposition codes in our terms (the admin's mapping table) */
+  map(record: DischargeRecord): { departmentId: number | null; disposition: Disposition | null }
+  plan(change: StayChange): Promise<PlanNote>
+}
 export interface StayPlanner {
   /** prepares what a batch needs once (rules, mapping, agents) */
-  begin(trx: Transaction<DB>): Promise<{ plan(change: StayChange): Promise<PlanNote> }>
+  begin(trx: Transaction<DB>): Promise<Planning>
 }
 
 const STATUS_AFTER: Record<DischargeRecord['event'], StayStatus | null> = { A01: 'admitted', A04: 'admitted', A03: 'discharged', A13: 'admitted', A08: null }
@@ -41,7 +51,7 @@ export async function applyRecords(db: Kysely<DB>, records: { index: number; rec
   })
 }
 
-async function applyOne(trx: Transaction<DB>, index: number, r: DischargeRecord, planning: { plan(change: StayChange): Promise<PlanNote> }): Promise<RecordResult> {
+async function applyOne(trx: Transaction<DB>, index: number, r: DischargeRecord, planning: Planning): Promise<RecordResult> {
   const base = { index, visitNumber: r.visitNumber, event: r.event }
   const existing = await trx.selectFrom('stay').select(['id', 'patient_id', 'status', 'content_hash']).where('source', '=', r.source).where('visit_number', '=', r.visitNumber).forUpdate().executeTakeFirst()
   // an update of patient information keeps the stay where it is (admitted or discharged)
@@ -57,7 +67,7 @@ async function applyOne(trx: Transaction<DB>, index: number, r: DischargeRecord,
     // a death is never undone by a later message that does not mention it
     deceased: p.deceased ? true : eb.ref('patient.deceased'),
     do_not_call: p.doNotCall === null ? eb.ref('patient.do_not_call') : p.doNotCall, updated_at: new Date(),
-  }))).returning(['id']).executeTakeFirstOrThrow()
+  }))).returning(['id', 'deceased', 'do_not_call', sql<string | null>`birth_date::text`.as('birth_date')]).executeTakeFirstOrThrow()
 
   let phonesChanged = false
   if (p.phones.length > 0) {
@@ -69,8 +79,9 @@ async function applyOne(trx: Transaction<DB>, index: number, r: DischargeRecord,
     }
   }
 
+  const mapped = planning.map(r)
   const stay = {
-    patient_id: patient.id, department_code: r.departmentCode, ward: r.ward, bed: r.bed, attending_doctor: r.attendingDoctor,
+    patient_id: patient.id, department_id: mapped.departmentId, disposition: mapped.disposition, department_code: r.departmentCode, ward: r.ward, bed: r.bed, attending_doctor: r.attendingDoctor,
     responsible_nurse: r.responsibleNurse, patient_class: r.patientClass, admitted_at: r.admittedAt, discharged_at: r.dischargedAt,
     disposition_code: r.dispositionCode, status, last_event: r.event, origin: r.origin, content_hash: hash,
   }
@@ -86,6 +97,9 @@ async function applyOne(trx: Transaction<DB>, index: number, r: DischargeRecord,
   if (r.diagnoses.length) await trx.insertInto('stay_diagnosis').values(r.diagnoses.map((d, i) => ({ stay_id: stayId, position: i + 1, code: d.code, text: d.text }))).execute()
   if (r.procedures.length) await trx.insertInto('stay_procedure').values(r.procedures.map((d, i) => ({ stay_id: stayId, position: i + 1, code: d.code, text: d.text, performed_at: d.performedAt }))).execute()
 
-  const plan = await planning.plan({ stayId, patientId: patient.id, event: r.event, record: r, phonesChanged })
+  const plan = await planning.plan({
+    stayId, patientId: patient.id, event: r.event, record: r, phonesChanged, ...mapped,
+    patient: { deceased: patient.deceased, doNotCall: patient.do_not_call, birthDate: patient.birth_date },
+  })
   return { ...base, outcome: existing ? 'updated' : 'created', stayId, plan }
 }
