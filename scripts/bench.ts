@@ -11,7 +11,6 @@ import { adminQuery, databaseUrl, fmt, load, percentile, printTable, signIn, sta
 import { KeepAliveConnection } from './bench/http.ts'
 import { amiRows } from './bench/ami.ts'
 import { hl7Rows } from './bench/hl7.ts'
-import { hl7Rows } from './bench/hl7.ts'
 import { smsRows } from './bench/sms.ts'
 
 const smoke = process.argv.includes('--smoke')
@@ -277,8 +276,6 @@ await server.stop()
 await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
 // the phone system's side: the hospital's whole AMI stream through the client and the call model
 rows.push(...await amiRows(smoke))
-// the HIS's side of the callback desk: HL7 discharges with ACKs and the supervisor's CSV upload
-rows.push(...await hl7Rows(smoke, ADMIN_URL))
 // the HIS's side of the callback desk: HL7 discharges with ACKs and the supervisor's CSV upload
 rows.push(...await hl7Rows(smoke, ADMIN_URL))
 // the SMS channel: submits through our SMPP client against Net::SMPP's SMSC
