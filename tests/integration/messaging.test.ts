@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { sql, type KyselyPlugin } from 'kysely'
 import { startTestApp, demoRefs, type TestApp } from '../helpers/app.ts'
 import { startSmsc, type Smsc } from '../helpers/smsc.ts'
+import { startKannel } from '../helpers/kannel.ts'
 import { loadConfig, type Config } from '../../server/src/config.ts'
 import { startMessaging } from '../../server/src/messaging/messaging.ts'
 import { SmppGateway } from '../../server/src/messaging/smpp/client.ts'
@@ -150,6 +151,8 @@ test('a reply 2 rates the order and opens a complaint for the team lead and the 
   await until('submitted', async () => (await message(survey.id)).status !== 'queued')
   smsc.mo(phone, config.sms.sender, '２') // a full-width digit, as some phones send it
   await until('rated', () => t.db.db.selectFrom('work_order').select('id').where('id', '=', order.id).where('rating_score', '=', 2).executeTakeFirst())
+  // the complaint follows the rating (its own transaction): the reply's record is written after both
+  await until('the reply handled', () => sdb().selectFrom('sms_inbound').select('id').where('sender', '=', phone).where('handled_as', '=', 'rating').executeTakeFirst())
   const events = await t.db.db.selectFrom('work_order_event').select('kind').where('work_order_id', '=', order.id).execute()
   assert.ok(events.some((e) => e.kind === 'complaint'), JSON.stringify(events))
   const notices = await t.db.db.selectFrom('notification').select('kind').where('work_order_id', '=', order.id).where('kind', '=', 'complaint').execute()
@@ -349,6 +352,26 @@ test('HTTP gateway: the Kannel sendsms request, its delivery-report callback and
   const later = await runtime.messaging.send({ to: phone, template: 'order.assigned', values: { 项目: '保洁', 工单号: 'WO-10', 地点: '五病区', 时间: '11:00' } })
   await runtime.worker.tick()
   assert.is((await message(later.id)).status, 'queued')
+})
+
+test('Kannel (bearerbox + smsbox + fakesmsc): the survey reaches the phone as UCS-2, Kannel\'s report marks it delivered, the phone\'s reply 4 rates the order', async () => {
+  const kannel = await startKannel(`${t.base}/api/sms/kannel/mo?secret=${SECRET}`)
+  extras.push(kannel)
+  const runtime = startMessaging(t.db.db, config, { gateway: new HttpGateway({ url: kannel.sendsmsUrl, callbackBase: t.base, callbackSecret: SECRET }), now, worker: false })
+  await drain()
+  const phone = nextPhone()
+  const order = await completedOrder(phone)
+  const survey = (await surveyFor(order.id))!
+  assert.ok(await runtime.worker.tick() >= 1)
+  assert.is((await message(survey.id)).status, 'submitted')
+  kannel.connectPhones({ from: phone, to: config.sms.sender, text: '4' })
+  const got = await until('the phone got the text', async () => kannel.received().length > 0 && kannel.received(), 10_000)
+  const [from, to, coding] = got[0]!.split(' ')
+  assert.equal([from, to], [config.sms.sender, phone])
+  assert.ok(/ucs-2|udh/.test(coding!), got[0])
+  await until('Kannel reported it delivered', async () => (await message(survey.id)).status === 'delivered', 10_000)
+  const rated = await until('rated by the reply', () => t.db.db.selectFrom('work_order').select('rating_score').where('id', '=', order.id).where('rating_score', 'is not', null).executeTakeFirst(), 10_000)
+  assert.is(rated.rating_score, 4)
 })
 
 test('templates: preview counts characters and parts; an unknown placeholder is refused', async () => {

@@ -114,8 +114,21 @@ export class Messaging {
     const id = report.gatewayId!.toLowerCase()
     const found = await applyPartReport(this.db, alternateIds(id), report.state, now, report.detail)
     if (found !== null) { this.early.delete(id); return 'applied' }
-    if (!this.early.has(id)) this.early.set(id, { report, until: Date.now() + 60_000 })
+    if (!this.early.has(id)) {
+      this.early.set(id, { report, until: Date.now() + 60_000 })
+      this.retryLater(id, 100)
+    }
     return 'unknown'
+  }
+
+  /** An early receipt tried again on its own, 0.1 s doubling to 5 s apart, for a minute. */
+  private retryLater(id: string, delay: number) {
+    setTimeout(() => {
+      const entry = this.early.get(id)
+      if (!entry) return
+      if (Date.now() > entry.until) { this.early.delete(id); return }
+      this.report(entry.report).then((r) => { if (r === 'unknown') this.retryLater(id, Math.min(5000, delay * 2)) }, () => this.retryLater(id, Math.min(5000, delay * 2)))
+    }, delay).unref()
   }
 
   /** Receipts that arrived early, tried again after each recorded submit. */
