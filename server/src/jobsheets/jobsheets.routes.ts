@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { App } from '../http/types.ts'
 import { errors } from '../http/types.ts'
-import { badRequest, forbidden, notFound } from '../http/errors.ts'
+import { HttpError, badRequest, forbidden, notFound } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import { findWorkOrders, addEvents } from '../workorders/workorders.queries.ts'
@@ -10,12 +10,18 @@ import type { WorkOrder } from '../workorders/workorders.schemas.ts'
 import { forViewer, seesPhones } from '../accounts/privacy.ts'
 import { audit } from '../audit/audit.ts'
 import type { JobSheet } from './render.ts'
+import type { RenderInput } from './render.task.ts'
+import { runInWorker } from '../workers/pool.ts'
 
 const PrintOptions = {
   paper: Type.Optional(Type.Union([Type.Literal('A5'), Type.Literal('A4')])),
   lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')])),
 }
 const MAX_BATCH = 500
+// sheets in one PDF: 200 take about 1.5 s on a worker; a longer run is several PDFs (the station
+// lists 200 waiting at most)
+export const MAX_SHEETS_PER_PDF = 200
+const RENDER_TASK = new URL('./render.task.ts', import.meta.url)
 
 export function toJobSheet(order: WorkOrder, hospitalName: string, publicUrl: string, lang: 'zh' | 'en'): JobSheet {
   const en = lang === 'en'
@@ -35,8 +41,13 @@ export function toJobSheet(order: WorkOrder, hospitalName: string, publicUrl: st
 function parseIds(text: string): number[] {
   const ids = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number)
   if (ids.length === 0 || ids.some((n) => !Number.isSafeInteger(n) || n < 1)) throw badRequest('ids', 'ids must be a comma-separated list of order ids')
-  if (ids.length > MAX_BATCH) throw badRequest('ids', `at most ${MAX_BATCH} sheets in one batch`)
-  return [...new Set(ids)]
+  const unique = [...new Set(ids)]
+  if (unique.length > MAX_SHEETS_PER_PDF) {
+    throw new HttpError(413, 'too_many_sheets', `一次最多打印 ${MAX_SHEETS_PER_PDF} 张工作单，本次 ${unique.length} 张，请分批打印`, 'ids', {
+      messageEn: `at most ${MAX_SHEETS_PER_PDF} sheets in one PDF (${unique.length} asked): print them in batches`, limit: MAX_SHEETS_PER_PDF,
+    })
+  }
+  return unique
 }
 
 function visible(user: SessionUser, orders: WorkOrder[]) {
@@ -52,9 +63,11 @@ export async function jobSheetRoutes(app: App, { db, config }: Services) {
     if (missing.length) throw notFound(`work order ${missing.join(', ')}`)
     visible(user, orders)
     const lang = query.lang ?? 'zh'
-    // pdfmake and the CJK font load on the first print, not at start-up
-    const { renderJobSheets } = await import('./render.ts')
-    const pdf = await renderJobSheets(orders.map((o) => toJobSheet(forViewer(o, user.role), config.hospitalName, config.publicUrl, lang)), { paper: query.paper ?? 'A5', locale: lang, timeZone: config.timeZone })
+    // on a worker thread, where pdfmake and the CJK font load on its first print
+    const pdf = await runInWorker<RenderInput>(RENDER_TASK, {
+      sheets: orders.map((o) => toJobSheet(forViewer(o, user.role), config.hospitalName, config.publicUrl, lang)),
+      options: { paper: query.paper ?? 'A5', locale: lang, timeZone: config.timeZone },
+    })
     // sheets printed with the requesters' full numbers: one row per PDF naming its orders
     const withPhones = seesPhones(user.role) ? orders.filter((o) => o.requester.phone) : []
     if (withPhones.length) {
