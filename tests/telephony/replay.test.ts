@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { AmiParser, type AmiMessage } from '../../telephony/src/ami-parser.ts'
 import { CallModel, normaliseNumber, type CallEvent } from '../../telephony/src/calls.ts'
+import { conclude } from './conclude.ts'
 
 const REAL = join(import.meta.dirname, '../fixtures/ami/real-phones')
 const OLD = join(import.meta.dirname, '../fixtures/ami')
@@ -20,18 +21,6 @@ function parse(path: string, chunk = 1 << 30): AmiMessage[] {
   const parser = new AmiParser({ message: (m) => messages.push(m) })
   for (let i = 0; i < bytes.length; i += chunk) parser.push(bytes.subarray(i, i + chunk))
   return messages
-}
-
-/** Replays a capture as the app would have heard it; originates are the app's own (their ActionIDs). */
-export function conclude(messages: AmiMessage[], o: { hotlineContext?: string } = {}) {
-  // a fixed clock: two replays of one capture conclude exactly the same, timestamps included
-  const model = new CallModel({ hotlineExten: '100', hotlineContext: o.hotlineContext ?? 'hotline', outboundContext: 'outbound', now: () => 1_796_107_200_000 })
-  const seen: CallEvent[] = []
-  model.onCall((e) => seen.push(e))
-  for (const m of messages) if (m.Event === 'OriginateResponse') model.trackOriginate(String(m.ActionID))
-  for (const m of messages) model.handle(m)
-  const of = <T extends CallEvent['type']>(type: T) => seen.filter((e) => e.type === type) as Of<T>[]
-  return { seen, of, types: seen.map((e) => e.type), active: model.active }
 }
 
 const real = (name: string) => parse(join(REAL, readdirSync(REAL).find((f) => f.startsWith(name) && f.endsWith('.rx-raw.txt'))!))

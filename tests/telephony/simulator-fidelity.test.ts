@@ -8,6 +8,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AmiParser, serializeAction, type AmiMessage } from '../../telephony/src/ami-parser.ts'
+import { conclude, gist } from './conclude.ts'
 import { PbxSimulator, type SimulatorOptions } from '../../telephony/src/simulator.ts'
 
 const CAPTURES = [join(import.meta.dirname, '../fixtures/ami/real-phones'), join(import.meta.dirname, '../../../shared/ami/real-phones')].find((d) => existsSync(d))!
@@ -119,6 +120,8 @@ function assertSame(prefix: string, simulated: AmiMessage[]) {
   assert.ok(real.length > 20, `${prefix}: the capture has the call`)
   if (process.env.DUMP) { writeFileSync(`/tmp/${prefix}.real`, real.map((r) => r.join(' | ')).join('\n')); writeFileSync(`/tmp/${prefix}.ours`, ours.map((r) => r.join(' | ')).join('\n')) }
   assert.equal(ours.map((r) => r.join(' | ')), real.map((r) => r.join(' | ')), prefix)
+  // and the call model, the client that matters, concludes the same from both
+  assert.equal(gist(conclude(simulated).seen), gist(conclude(capture(prefix)).seen), `${prefix}: the same conclusions`)
 }
 
 function assertHotlineMarker(messages: AmiMessage[]) {
