@@ -5,6 +5,8 @@ export interface Config {
   port: number
   host: string
   databaseUrl: string | null
+  /** the login migrations run as, owner of the tables; null: DATABASE_URL's (README "Database roles") */
+  databaseOwnerUrl: string | null
   /** PostgreSQL connections of this instance; undefined: two per core, at least four */
   databasePoolSize?: number
   dataDir: string
@@ -70,11 +72,13 @@ function positiveInteger(name: string, text: string): number {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const databaseUrl = env.DATABASE_URL || null
+  if (env.DATABASE_OWNER_URL && !databaseUrl) throw new Error('DATABASE_OWNER_URL: set DATABASE_URL too (the app\'s own login)')
   const port = Number(env.PORT ?? 3000)
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl,
+    databaseOwnerUrl: env.DATABASE_OWNER_URL || null,
     databasePoolSize: env.DATABASE_POOL_SIZE ? positiveInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE) : undefined,
     dataDir: env.DATA_DIR ?? './data',
     // the embedded default is a demo; on a real database it is opt-in

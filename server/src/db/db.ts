@@ -13,14 +13,27 @@ pg.types.setTypeParser(1700, (v) => Number(v))
 
 export const LIVE_CHANNEL = 'hotline_live'
 
+/**
+ * The role the app's queries run as (sql/0050_app_role.sql): every table's rows, but only SELECT and
+ * INSERT on audit_log, and nothing it owns, so it cannot alter, disable, truncate or drop it.
+ * Migrations run as the owner. The app's login becomes it at the start of every session; a login
+ * that may not (neither a superuser nor a member) is refused at connect, not left with more rights.
+ */
+export const APP_ROLE = 'hotline_app'
+
 /** Whether NOTIFYs can reach this instance: `reconnecting` while its LISTEN connection is lost. */
 export type LiveStatus = 'up' | 'reconnecting'
+
+type Row = Record<string, unknown>
 
 export interface Database {
   db: Kysely<DB>
   kind: 'pglite' | 'postgres'
-  /** Runs a multi-statement SQL script on one connection (migrations). */
-  withScriptRunner<T>(fn: (run: (script: string) => Promise<void>) => Promise<T>): Promise<T>
+  /**
+   * Runs multi-statement SQL scripts on one connection as the owner, not as the app's role
+   * (migrations); `run` answers the rows of the script's last statement.
+   */
+  withScriptRunner<T>(fn: (run: (script: string) => Promise<Row[]>) => Promise<T>): Promise<T>
   /**
    * Receives every NOTIFY on the live channel, from this instance and every other one. A lost
    * LISTEN connection is reopened with backoff; `onStatus` hears it go and come back (NOTIFYs
@@ -79,8 +92,21 @@ export const defaultPoolSize = () => Math.max(4, 2 * availableParallelism())
 // others is answered 503 to retry, rather than left hanging.
 const CONNECT_TIMEOUT_MS = 5000
 
-export async function openPostgres(url: string, poolSize = defaultPoolSize()): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true })
+/**
+ * The same connection string with every session started as `role`: PostgreSQL applies the startup
+ * option before the first query, on each pool and LISTEN connection alike (`SET ROLE` at connect).
+ * Options the string already carries are kept.
+ */
+export function sessionAsRole(url: string, role: string): string {
+  const parsed = new URL(url)
+  parsed.searchParams.set('options', [parsed.searchParams.get('options'), `-c role=${role}`].filter(Boolean).join(' '))
+  return parsed.toString()
+}
+
+/** `url`: the app's login (DATABASE_URL); `ownerUrl`: the login migrations run as, by default the same. */
+export async function openPostgres(url: string, poolSize = defaultPoolSize(), ownerUrl = url): Promise<Database> {
+  const appUrl = sessionAsRole(url, APP_ROLE)
+  const pool = new pg.Pool({ connectionString: appUrl, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true })
   // a dropped idle connection must not take the process down; the pool replaces it
   pool.on('error', () => {})
   pool.on('connect', (client) => {
@@ -102,15 +128,21 @@ export async function openPostgres(url: string, poolSize = defaultPoolSize()): P
     db,
     kind: 'postgres',
     async withScriptRunner(fn) {
-      const client = await pool.connect()
+      // the owner's own connection, outside the pool, whose sessions are all the app's role
+      const client = new pg.Client({ connectionString: ownerUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
+      client.on('error', () => {})
+      await client.connect()
       try {
-        return await fn(async (script) => { await client.query(script) })
+        return await fn(async (script) => {
+          const result = (await client.query(script)) as pg.QueryResult | pg.QueryResult[]
+          return (Array.isArray(result) ? result.at(-1)?.rows : result.rows) ?? []
+        })
       } finally {
-        client.release()
+        await client.end().catch(() => {})
       }
     },
     async listen(onPayload, onStatus) {
-      const stop = await listenWithReconnect(url, onPayload, onStatus ?? (() => {}))
+      const stop = await listenWithReconnect(appUrl, onPayload, onStatus ?? (() => {}))
       const unlisten = async () => { listeners.delete(unlisten); await stop() }
       listeners.add(unlisten)
       return unlisten
@@ -217,15 +249,31 @@ function withFailingTransactions(pglite: PGlite): PGlite {
   })
 }
 
+// PGlite is one session of its superuser: the app's queries run in it as the app's role once the
+// migrations have made the role (before, there is nothing for them to read).
+const EMBEDDED_AS_APP_ROLE = `SELECT set_config('role', rolname, false) FROM pg_roles WHERE rolname = '${APP_ROLE}'`
+
 export async function openEmbedded(dataDir: string | null, existing?: PGlite | PGliteInterface): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const pglite = (existing ?? (await PGlite.create(dataDir ?? undefined))) as PGlite
+  await pglite.exec(EMBEDDED_AS_APP_ROLE)
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: withFailingTransactions(pglite) }) })
   return {
     db,
     kind: 'pglite',
     async withScriptRunner(fn) {
-      return fn(async (script) => { await pglite.exec(script) })
+      // The one session is the owner's for the script and the app's role again after it, in one
+      // exec, so no app query runs between. A script that fails is rolled back here (a BEGIN of its
+      // own would leave the session aborted, and the owner's, until someone did).
+      return fn(async (script) => {
+        try {
+          const results = await pglite.exec(`RESET ROLE;\n${script};\n${EMBEDDED_AS_APP_ROLE}`)
+          return results.at(-2)?.rows ?? []
+        } catch (err) {
+          await pglite.exec(`ROLLBACK;\n${EMBEDDED_AS_APP_ROLE}`).catch(() => {})
+          throw err
+        }
+      })
     },
     async listen(onPayload) {
       // PGlite is one connection inside this process: LISTEN/NOTIFY works here and only here
@@ -240,8 +288,10 @@ export async function openEmbedded(dataDir: string | null, existing?: PGlite | P
   }
 }
 
-export function openDatabase(config: { databaseUrl: string | null; dataDir: string; databasePoolSize?: number }): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databasePoolSize) : openEmbedded(config.dataDir)
+export function openDatabase(config: { databaseUrl: string | null; databaseOwnerUrl?: string | null; dataDir: string; databasePoolSize?: number }): Promise<Database> {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, config.databasePoolSize, config.databaseOwnerUrl ?? config.databaseUrl)
+    : openEmbedded(config.dataDir)
 }
 
 export async function ping(db: Kysely<DB>): Promise<boolean> {

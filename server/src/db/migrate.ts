@@ -1,5 +1,7 @@
 // Forward-only migrations from sql/NNNN_name.sql, each in its own transaction. An advisory lock
 // serialises instances that start together against one database, so each file runs exactly once.
+// They run as the owner (DATABASE_OWNER_URL, else DATABASE_URL's login); then every table, sequence
+// and function there is, whichever migration made it, is granted to the app's role (sql/0050).
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -14,10 +16,7 @@ export async function migrate(database: Database, dir = SQL_DIR): Promise<string
     await run(`SELECT pg_advisory_lock(${LOCK_KEY})`)
     try {
       await run(`CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
-      const applied = new Set(
-        (await database.db.selectFrom('schema_migration' as never).select('name' as never).execute())
-          .map((r) => (r as { name: string }).name),
-      )
+      const applied = new Set((await run('SELECT name FROM schema_migration')).map((r) => r.name as string))
       const done: string[] = []
       for (const file of files) {
         if (applied.has(file)) continue
@@ -26,6 +25,7 @@ export async function migrate(database: Database, dir = SQL_DIR): Promise<string
         await run(`BEGIN;\n${body}\n;INSERT INTO schema_migration (name) VALUES ('${name}');\nCOMMIT;`)
         done.push(file)
       }
+      await run('SELECT grant_app_role()')
       return done
     } catch (err) {
       await run('ROLLBACK').catch(() => {})
