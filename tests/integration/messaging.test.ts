@@ -5,6 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createServer, type IncomingMessage } from 'node:http'
+import { createServer as createTcpServer } from 'node:net'
 import { sql, type KyselyPlugin } from 'kysely'
 import { startTestApp, demoRefs, type TestApp } from '../helpers/app.ts'
 import { startSmsc, type Smsc } from '../helpers/smsc.ts'
@@ -372,6 +373,42 @@ test('Kannel (bearerbox + smsbox + fakesmsc): the survey reaches the phone as UC
   await until('Kannel reported it delivered', async () => (await message(survey.id)).status === 'delivered', 10_000)
   const rated = await until('rated by the reply', () => t.db.db.selectFrom('work_order').select('rating_score').where('id', '=', order.id).where('rating_score', 'is not', null).executeTakeFirst(), 10_000)
   assert.is(rated.rating_score, 4)
+})
+
+test('the demo with the log gateway: complete an order, the survey is delivered, a reply 2 in the reply box rates it and opens a complaint', async () => {
+  const demo = await startTestApp({}, undefined, { sms: { worker: false } })
+  try {
+    const drefs = await demoRefs(demo)
+    const created = await demo.call('operator', 'POST', '/api/work-orders', { itemId: drefs.item('repair.ac'), locationId: drefs.locationOf('3512'), urgency: 'routine', requester: { name: '护士 张', phone: '13912345678' } })
+    let v = created.body.version
+    for (const action of ['accept', 'arrive', 'complete']) v = (await demo.call('operator', 'POST', `/api/work-orders/${created.body.id}/transitions`, { action, version: v, reason: '电话报告' })).body.version
+    const runtime = demo.app.services.sms!
+    assert.is(runtime.gateway.name, 'log')
+    assert.is(await runtime.sweep(), 1)
+    assert.is(await runtime.worker.tick(), 1)
+    const list = await until('delivered', async () => { const r = await demo.call('operator', 'GET', `/api/sms/messages?subject=work_order:${created.body.id}`); return r.body.items[0]?.status === 'delivered' && r.body.items })
+    assert.ok(list[0].text.includes(created.body.number))
+    const reply = await demo.call('operator', 'POST', '/api/sms/demo-reply', { from: '13912345678', text: '2' })
+    assert.equal(reply.body.handledAs, 'rating')
+    const order = await demo.call('operator', 'GET', `/api/work-orders/${created.body.id}`)
+    assert.is(order.body.rating.score, 2)
+    assert.ok(order.body.timeline.some((e: any) => e.kind === 'complaint'))
+  } finally {
+    await demo.close()
+  }
+})
+
+test('an SMSC that answers garbage: the submit is a temporary failure, the client reconnects, nothing crashes', async () => {
+  let connections = 0
+  const garbage = createTcpServer((socket) => { connections++; socket.on('error', () => {}); socket.write(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')) })
+  await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r))
+  extras.push({ stop: () => { garbage.close() } })
+  const gateway = SmppGateway.fromUrl(`smpp://a:b@127.0.0.1:${(garbage.address() as { port: number }).port}`)
+  extras.push({ stop: () => gateway.close() })
+  const result = await gateway.submit({ id: 1, from: '1', to: '13900000000', text: 'x', receipt: false })
+  assert.equal([result.ok, !result.ok && result.temporary], [false, true])
+  await until('reconnected', async () => connections >= 2, 5000)
+  assert.equal(unhandled, [])
 })
 
 test('templates: preview counts characters and parts; an unknown placeholder is refused', async () => {
