@@ -15,7 +15,10 @@ const ROLES = ['operator', 'technician', 'team_lead', 'manager', 'callback_agent
 const User = Type.Object({
   id: Type.Integer(), username: Type.String(), displayName: Type.String(), role: Type.String(),
   teamId: Nullable(Type.Integer()), staffId: Nullable(Type.Integer()), phoneDevice: Nullable(Type.String()), active: Type.Boolean(),
+  // set while five wrong passwords keep the account out (解锁 lifts it)
+  lockedUntil: Nullable(Type.String({ format: 'date-time' })),
 })
+const Device = Nullable(Type.String({ maxLength: 100 }))
 const minutesArray = (m: { routine: number; urgent: number; critical: number }) => URGENCIES.map((u) => m[u])
 
 export async function adminRoutes(app: App, { db }: Services) {
@@ -100,8 +103,14 @@ export async function adminRoutes(app: App, { db }: Services) {
   })
 
   app.get('/api/users', { schema: { response: { 200: Type.Object({ items: Type.Array(User) }), ...errors } } }, async () => {
-    const rows = await db.selectFrom('app_user').select(['id', 'username', 'display_name', 'role', 'team_id', 'staff_id', 'phone_device', 'active']).orderBy('id').execute()
-    return { items: rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, teamId: r.team_id, staffId: r.staff_id, phoneDevice: r.phone_device, active: r.active })) }
+    const rows = await db.selectFrom('app_user').select(['id', 'username', 'display_name', 'role', 'team_id', 'staff_id', 'phone_device', 'active', 'locked_until']).orderBy('id').execute()
+    const now = new Date()
+    return {
+      items: rows.map((r) => ({
+        id: r.id, username: r.username, displayName: r.display_name, role: r.role, teamId: r.team_id, staffId: r.staff_id, phoneDevice: r.phone_device, active: r.active,
+        lockedUntil: r.locked_until && r.locked_until > now ? r.locked_until.toISOString() : null,
+      })),
+    }
   })
 
   app.post('/api/users', {
@@ -109,40 +118,100 @@ export async function adminRoutes(app: App, { db }: Services) {
       body: Type.Object({
         username: Type.String({ minLength: 2, maxLength: 50, pattern: '^[a-zA-Z0-9_.-]+$' }), displayName: Type.String({ minLength: 1, maxLength: 100 }),
         role: StringEnum(ROLES), password: Type.String({ minLength: 8, maxLength: 200 }), teamId: Type.Optional(Nullable(Id)), staffId: Type.Optional(Nullable(Id)),
-        phoneDevice: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+        phoneDevice: Type.Optional(Device),
       }, { additionalProperties: false }),
       response: { 201: Type.Object({ id: Type.Integer() }), ...errors },
     },
   }, async (request, reply) => {
     const b = request.body
-    const row = await db.insertInto('app_user').values({
+    const link = await checkLink(db, null, { staffId: b.staffId, teamId: b.teamId, phoneDevice: b.phoneDevice, active: true })
+    const row = await uniqueDevice(db.insertInto('app_user').values({
       username: b.username, display_name: b.displayName, role: b.role, password_hash: await hashPassword(b.password),
-      team_id: b.teamId ?? null, staff_id: b.staffId ?? null, phone_device: b.phoneDevice ?? null,
-    }).onConflict((oc) => oc.column('username').doNothing()).returning('id').executeTakeFirst()
-    if (!row) throw conflict(`username ${b.username} is taken`)
+      team_id: link.team_id ?? null, staff_id: link.staff_id ?? null, phone_device: link.phone_device ?? null,
+    }).onConflict((oc) => oc.column('username').doNothing()).returning('id').executeTakeFirst())
+    if (!row) throw new HttpError(409, 'conflict', `username ${b.username} is taken`, 'username')
     return reply.status(201).send({ id: row.id })
   })
 
   app.patch('/api/users/:id', {
     schema: {
       params: Type.Object({ id: Id }),
-      body: Type.Object({ role: Type.Optional(StringEnum(ROLES)), active: Type.Optional(Type.Boolean()), password: Type.Optional(Type.String({ minLength: 8, maxLength: 200 })), phoneDevice: Type.Optional(Nullable(Type.String({ maxLength: 100 }))) }, { additionalProperties: false }),
+      body: Type.Object({
+        role: Type.Optional(StringEnum(ROLES)), active: Type.Optional(Type.Boolean()), password: Type.Optional(Type.String({ minLength: 8, maxLength: 200 })),
+        displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
+        // the person this login is: their orders show on this login's phone; the team a lead leads
+        staffId: Type.Optional(Nullable(Id)), teamId: Type.Optional(Nullable(Id)), phoneDevice: Type.Optional(Device),
+      }, { additionalProperties: false }),
       response: { 200: Type.Object({ id: Type.Integer() }), ...errors },
     },
   }, async (request) => {
     const b = request.body
     if (request.params.id === request.user!.id && (b.active === false || (b.role && b.role !== 'admin'))) throw badRequest('role', 'an administrator cannot lock themselves out')
+    const current = await db.selectFrom('app_user').select(['id', 'active', 'phone_device']).where('id', '=', request.params.id).executeTakeFirst()
+    if (!current) throw notFound(`user ${request.params.id}`)
+    const link = await checkLink(db, current.id, {
+      staffId: b.staffId, teamId: b.teamId, active: b.active ?? current.active,
+      // reactivating an account takes its device back only if nobody else has it now
+      phoneDevice: b.phoneDevice !== undefined ? b.phoneDevice : b.active ? current.phone_device : undefined,
+    })
     const set = {
       ...(b.role ? { role: b.role } : {}), ...(b.active !== undefined ? { active: b.active } : {}),
-      ...(b.password ? { password_hash: await hashPassword(b.password) } : {}), ...(b.phoneDevice !== undefined ? { phone_device: b.phoneDevice } : {}),
+      ...(b.displayName ? { display_name: b.displayName.trim() } : {}),
+      // a new password set by the administrator also lifts a sign-in lock: it is how a locked-out user gets back in
+      ...(b.password ? { password_hash: await hashPassword(b.password), failed_logins: 0, locked_until: null } : {}),
+      ...link,
     }
     if (Object.keys(set).length === 0) throw badRequest('body', 'nothing to change')
-    const res = await db.updateTable('app_user').set(set).where('id', '=', request.params.id).executeTakeFirst()
-    if (Number(res.numUpdatedRows) === 0) throw notFound(`user ${request.params.id}`)
-    // a locked or demoted account is signed out everywhere, its open sockets too; any other change
-    // (a phone device) reaches them as they are
-    if (b.active === false || b.role || b.password) await signOutEverywhere(db, request.params.id)
-    else await announceSessionChange(db, request.params.id)
-    return { id: request.params.id }
+    await uniqueDevice(db.updateTable('app_user').set(set).where('id', '=', current.id).executeTakeFirst())
+    // a locked, demoted or re-passworded account is signed out everywhere, its open sockets too; any
+    // other change (a phone device, the person or team) reaches them as they are
+    if (b.active === false || b.role || b.password) await signOutEverywhere(db, current.id)
+    else await announceSessionChange(db, current.id)
+    return { id: current.id }
   })
+}
+
+/** A 409 naming the field whose value another account already holds. */
+const taken = (field: string, message: string) => new HttpError(409, 'conflict', message, field)
+
+/**
+ * The person, team and phone of a login, checked: the staff member exists and has not left (their
+ * team is the login's unless another is given), and the phone device is no other active account's —
+ * two accounts on one device would send the screen pop to the wrong person.
+ */
+async function checkLink(db: Services['db'], userId: number | null, b: { staffId?: number | null; teamId?: number | null; phoneDevice?: string | null; active: boolean }) {
+  const set: { staff_id?: number | null; team_id?: number | null; phone_device?: string | null } = {}
+  if (b.staffId !== undefined) {
+    if (b.staffId !== null) {
+      const person = await db.selectFrom('staff').select(['id', 'team_id']).where('id', '=', b.staffId).where('active', '=', true).executeTakeFirst()
+      if (!person) throw badRequest('staffId', `no staff member ${b.staffId}`)
+      if (b.teamId === undefined) set.team_id = person.team_id
+    }
+    set.staff_id = b.staffId
+  }
+  if (b.teamId !== undefined) {
+    if (b.teamId !== null && !(await db.selectFrom('team').select('id').where('id', '=', b.teamId).executeTakeFirst())) throw badRequest('teamId', `no team ${b.teamId}`)
+    set.team_id = b.teamId
+  }
+  if (b.phoneDevice !== undefined) {
+    const device = b.phoneDevice?.trim() || null
+    if (device && b.active) {
+      let other = db.selectFrom('app_user').select('username').where('phone_device', '=', device).where('active', '=', true)
+      if (userId !== null) other = other.where('id', '!=', userId)
+      const holder = await other.executeTakeFirst()
+      if (holder) throw taken('phoneDevice', `${device} is the phone of ${holder.username}: one device, one active account`)
+    }
+    set.phone_device = device
+  }
+  return set
+}
+
+/** The database's own guard (sql/0070) for two requests racing to the same device. */
+async function uniqueDevice<T>(write: Promise<T>): Promise<T> {
+  try { return await write } catch (err) {
+    if ((err as { code?: string }).code === '23505' && String((err as { constraint?: string }).constraint ?? (err as Error).message).includes('phone_device')) {
+      throw taken('phoneDevice', 'this phone device belongs to another active account')
+    }
+    throw err
+  }
 }

@@ -74,6 +74,8 @@ export async function routingRuleRoutes(app: App, { db, config }: Services) {
         200: Type.Object({
           team: Type.Object({ id: Type.Integer(), name: Type.String() }), servicePoint: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
           ruleId: Nullable(Type.Integer()), reason: Type.String(), assignee: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
+          // people of the team on duty now: 0 means the order would wait in the team pool (the desk says so)
+          onDuty: Type.Integer(),
         }),
         ...errors,
       },
@@ -92,6 +94,8 @@ export async function routingRuleRoutes(app: App, { db, config }: Services) {
     const point = decision.servicePointId ? await db.selectFrom('service_point').select(['id', 'name']).where('id', '=', decision.servicePointId).executeTakeFirst() : undefined
     const who = await pickAssignee(db, decision.teamId)
     const assignee = who.staffId ? await db.selectFrom('staff').select(['id', 'name']).where('id', '=', who.staffId).executeTakeFirst() : undefined
-    return { team, servicePoint: point ?? null, ruleId: decision.ruleId, reason: `${decision.reason}；${who.reason}`, assignee: assignee ?? null }
+    const { onDuty } = await db.selectFrom('staff').select((eb) => eb.fn.countAll<number>().as('onDuty'))
+      .where('team_id', '=', decision.teamId).where('active', '=', true).where('on_duty', '=', true).executeTakeFirstOrThrow()
+    return { team, servicePoint: point ?? null, ruleId: decision.ruleId, reason: `${decision.reason}；${who.reason}`, assignee: assignee ?? null, onDuty: Number(onDuty) }
   })
 }

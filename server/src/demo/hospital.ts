@@ -137,4 +137,11 @@ export const DEMO_USERS = [
   { username: 'manager', displayName: '后勤主任 刘芳', role: 'manager' },
   { username: 'agent', displayName: '回访专员 杨雪', role: 'callback_agent', phoneDevice: 'PJSIP/8002' },
   { username: 'handler', displayName: '科室处理人 徐磊', role: 'dept_handler' },
+  // every team's lead (the first of its people) signs in, so an overdue order reaches someone
+  { username: 'lead.transport', displayName: '运送组长 张伟', role: 'team_lead', team: 'transport', staff: '张伟' },
+  { username: 'lead.cleaning', displayName: '保洁组长 吴秀英', role: 'team_lead', team: 'cleaning', staff: '吴秀英' },
+  { username: 'lead.catering', displayName: '餐饮组长 何芳', role: 'team_lead', team: 'catering', staff: '何芳' },
+  { username: 'lead.general', displayName: '总务组长 马超', role: 'team_lead', team: 'general', staff: '马超' },
+  { username: 'lead.it', displayName: '信息中心组长 林涛', role: 'team_lead', team: 'it', staff: '林涛' },
+  { username: 'lead.service_desk', displayName: '客服质控组长 高敏', role: 'team_lead', team: 'service_desk', staff: '高敏' },
 ] as const

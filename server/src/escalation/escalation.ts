@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely'
 import type { DB } from '../db/types.ts'
 import type { EscalationLevel } from '../config.ts'
 import { publish } from '../live/events.ts'
-import { addEvents } from '../workorders/workorders.queries.ts'
+import { addEvents, recipients } from '../workorders/workorders.queries.ts'
 import { notify, orderEventData } from '../workorders/workorders.service.ts'
 import { OPEN } from '../workorders/lifecycle.ts'
 
@@ -34,8 +34,12 @@ export async function escalateOverdue(db: Kysely<DB>, levels: EscalationLevel[],
         .returningAll().executeTakeFirstOrThrow()
       const late = order.arrived_at === null && order.response_due_at <= now ? '未按时到场' : '未按时完成'
       const message = `超时升级 L${updated.escalation_level}: ${order.number} ${late}`
-      await notify(trx, order, [level.notify], 'overdue', message)
-      await addEvents(trx, [{ workOrderId: order.id, kind: 'escalated', actorName: 'system', note: message, data: { level: updated.escalation_level, notify: level.notify } }])
+      // a team whose lead has no login would escalate to nobody: the managers hear of it instead
+      const noLead = level.notify === 'team_lead' && (await recipients(trx, order, ['team_lead'])).length === 0
+      const told = noLead ? 'manager' : level.notify
+      const note = noLead ? `${message}（班组长无可登录账号，已通知后勤管理）` : message
+      await notify(trx, order, [told], 'overdue', note)
+      await addEvents(trx, [{ workOrderId: order.id, kind: 'escalated', actorName: 'system', note, data: { level: updated.escalation_level, notify: told } }])
       await publish(trx, 'workorder.overdue', orderEventData(updated, 'escalate'))
     }
     return claimed.length

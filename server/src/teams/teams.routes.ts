@@ -39,6 +39,8 @@ export async function teamRoutes(app: App, { db }: Services) {
           items: Type.Array(Type.Object({
             id: Type.Integer(), teamId: Type.Integer(), name: Type.String(), skills: Type.Array(Type.String()),
             onDuty: Type.Boolean(), openOrders: Type.Integer(),
+            // an active login is linked to this person; on duty without one, their orders reach nobody
+            hasLogin: Type.Boolean(), onDutyWithoutLogin: Type.Boolean(),
           })),
         }),
         ...errors,
@@ -47,10 +49,11 @@ export async function teamRoutes(app: App, { db }: Services) {
   }, async (request) => {
     let query = db.selectFrom('staff')
       .select(['id', 'team_id', 'name', 'skills', 'on_duty',
-        sql<number>`(SELECT count(*)::int FROM work_order w WHERE w.assignee_id = staff.id AND w.status IN (${sql.join(OPEN)}))`.as('open_orders')])
+        sql<number>`(SELECT count(*)::int FROM work_order w WHERE w.assignee_id = staff.id AND w.status IN (${sql.join(OPEN)}))`.as('open_orders'),
+        sql<boolean>`EXISTS (SELECT 1 FROM app_user u WHERE u.staff_id = staff.id AND u.active)`.as('has_login')])
       .where('active', '=', true)
     if (request.query.teamId) query = query.where('team_id', '=', request.query.teamId)
     const rows = await query.orderBy('team_id').orderBy('id').execute()
-    return { items: rows.map((r) => ({ id: r.id, teamId: r.team_id, name: r.name, skills: r.skills, onDuty: r.on_duty, openOrders: r.open_orders })) }
+    return { items: rows.map((r) => ({ id: r.id, teamId: r.team_id, name: r.name, skills: r.skills, onDuty: r.on_duty, openOrders: r.open_orders, hasLogin: r.has_login, onDutyWithoutLogin: r.on_duty && !r.has_login })) }
   })
 }
