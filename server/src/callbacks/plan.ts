@@ -55,15 +55,15 @@ export function ruleMatches(rule: Rule, facts: StayFacts): boolean {
 }
 
 /** The plan a stay should have now, or why it has none. */
-export function desiredPlan(rules: Rule[], facts: StayFacts, timeZone: string): Desired | { none: string } {
-  if (facts.deceased) return { none: '患者已故，不回访' }
-  if (facts.doNotCall) return { none: '患者拒绝回访（勿扰）' }
-  if (!facts.dischargedAt) return { none: '尚未出院' }
-  if (facts.departmentId === null) return { none: `科室代码「${facts.departmentCode}」未映射，请管理员在 HIS 代码对照中设置` }
+export function desiredPlan(rules: Rule[], facts: StayFacts, timeZone: string): Desired | { none: string; en: string } {
+  if (facts.deceased) return { none: '患者已故，不回访', en: 'patient died: no callback' }
+  if (facts.doNotCall) return { none: '患者拒绝回访（勿扰）', en: 'do not call: no callback' }
+  if (!facts.dischargedAt) return { none: '尚未出院', en: 'not discharged: no callback' }
+  if (facts.departmentId === null) return { none: `科室代码「${facts.departmentCode}」未映射，请管理员在 HIS 代码对照中设置`, en: 'department code not mapped: no callback' }
   const rule = rules.find((r) => r.department_id === facts.departmentId && ruleMatches(r, facts))
-  if (!rule) return { none: '本科室没有适用的回访规则' }
+  if (!rule) return { none: '本科室没有适用的回访规则', en: 'no callback rule for the department' }
   if (facts.disposition && rule.exclude_dispositions.includes(facts.disposition)) {
-    return { none: facts.disposition === 'died' ? '出院情况为死亡，不回访' : facts.disposition === 'transferred' ? '已转院，不回访' : `出院情况「${facts.disposition}」不回访` }
+    return { none: facts.disposition === 'died' ? '出院情况为死亡，不回访' : facts.disposition === 'transferred' ? '已转院，不回访' : `出院情况「${facts.disposition}」不回访`, en: `disposition ${facts.disposition}: no callback` }
   }
   const dueDate = addDays(localDay(facts.dischargedAt, timeZone), rule.day_offset)
   const [h, m] = (rule.windows[0]?.from ?? '09:00').split(':').map(Number)
@@ -124,13 +124,13 @@ class AgentLoad {
 }
 
 /** Writes the desired plan for a stay: a new task, the planned one moved, or cancelled. */
-export async function writePlan(trx: Db, stayId: number, patientId: number, facts: StayFacts, desired: Desired | { none: string }, agents: Map<number, number[]>, load: AgentLoad): Promise<PlanNote> {
+export async function writePlan(trx: Db, stayId: number, patientId: number, facts: StayFacts, desired: Desired | { none: string; en: string }, agents: Map<number, number[]>, load: AgentLoad): Promise<PlanNote> {
   const live = await trx.selectFrom('callback_task').select(['id', 'status', 'rule_id', 'due_date', 'phone', 'assigned_user_id']).where('stay_id', '=', stayId).where('status', '<>', 'cancelled').executeTakeFirst()
   if ('none' in desired) {
     if (live?.status === 'planned') await cancelPlanned(trx, { stayId }, desired.none)
-    return { taskId: null, dueDate: null, note: desired.none }
+    return { taskId: null, dueDate: null, note: desired.none, en: desired.en }
   }
-  if (live && live.status !== 'planned') return { taskId: live.id, dueDate: null, note: '本次住院已有进行中或已完成的回访' }
+  if (live && live.status !== 'planned') return { taskId: live.id, dueDate: null, note: '本次住院已有进行中或已完成的回访', en: 'callback already under way or done' }
   const values = {
     department_id: facts.departmentId, rule_id: desired.rule.id, template_id: desired.rule.template_id, due_date: desired.dueDate,
     due_at: desired.dueAt, windows: JSON.stringify(desired.rule.windows), priority: desired.rule.priority, phone: desired.phone,
@@ -186,22 +186,22 @@ export function callbackPlanner(timeZone: string): StayPlanner {
           }
           if (facts.deceased || facts.doNotCall) {
             const n = await cancelPlanned(trx, { patientId: change.patientId }, facts.deceased ? '患者已故' : '患者拒绝回访（勿扰）')
-            return { taskId: null, dueDate: null, note: `${facts.deceased ? '患者已故' : '患者拒绝回访（勿扰）'}，不回访${n ? `；已取消 ${n} 个待回访` : ''}` }
+            return { taskId: null, dueDate: null, note: `${facts.deceased ? '患者已故' : '患者拒绝回访（勿扰）'}，不回访${n ? `；已取消 ${n} 个待回访` : ''}`, en: `${facts.deceased ? 'patient died' : 'do not call'}: no callback; ${n} pending cancelled` }
           }
           if (change.event === 'A13') {
             const n = await cancelPlanned(trx, { stayId: change.stayId }, '出院已撤销（A13）')
-            return { taskId: null, dueDate: null, note: `出院已撤销：取消 ${n} 个待回访` }
+            return { taskId: null, dueDate: null, note: `出院已撤销：取消 ${n} 个待回访`, en: `discharge cancelled; ${n} pending callback${n === 1 ? '' : 's'} cancelled` }
           }
           if (change.event === 'A01' || change.event === 'A04') {
             const n = await cancelPlanned(trx, { patientId: change.patientId, exceptStay: change.stayId }, '患者再次入院')
-            return { taskId: null, dueDate: null, note: `入院登记，不生成回访${n ? `；再次入院，已取消 ${n} 个待回访` : ''}` }
+            return { taskId: null, dueDate: null, note: `入院登记，不生成回访${n ? `；再次入院，已取消 ${n} 个待回访` : ''}`, en: `admission stored${n ? `; readmission: ${n} pending cancelled` : ''}` }
           }
           if (change.event === 'A08') {
-            if (!change.phonesChanged) return { taskId: null, dueDate: null, note: '患者信息已更新' }
+            if (!change.phonesChanged) return { taskId: null, dueDate: null, note: '患者信息已更新', en: 'patient updated' }
             const phone = facts.phones.filter((p) => p.valid).sort((a, b) => PHONE_ORDER.indexOf(a.use) - PHONE_ORDER.indexOf(b.use))[0]?.number ?? null
             const res = await trx.updateTable('callback_task').set({ phone, no_number: phone === null, updated_at: new Date() })
               .where('patient_id', '=', change.patientId).where('status', '=', 'planned').executeTakeFirst()
-            return { taskId: null, dueDate: null, note: `患者信息已更新；${Number(res.numUpdatedRows)} 个待回访的号码已更新` }
+            return { taskId: null, dueDate: null, note: `患者信息已更新；${Number(res.numUpdatedRows)} 个待回访的号码已更新`, en: `patient updated; phone of ${Number(res.numUpdatedRows)} pending callback(s) changed` }
           }
           return writePlan(trx, change.stayId, change.patientId, facts, desiredPlan(ctx.rules, facts, timeZone), ctx.agents, load)
         },

@@ -8,7 +8,8 @@ import type { Disposition, StayStatus } from '../db/types.callbacks.ts'
 import type { DischargeRecord } from './record.ts'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'rejected'
-export interface PlanNote { taskId: number | null; dueDate: string | null; note: string }
+/** note: for people (Chinese); en: the same in a few ASCII words, for an HL7 ACK in any character set */
+export interface PlanNote { taskId: number | null; dueDate: string | null; note: string; en?: string }
 export interface RecordResult {
   index: number; visitNumber: string | null; event: string | null; outcome: Outcome
   stayId?: number; plan?: PlanNote; field?: string; reason?: string

@@ -34,7 +34,8 @@ export async function handleFrame(bytes: Buffer, opts: MllpOptions): Promise<str
     }
     const [result] = await applyRecords(opts.db, [{ index: 1, record }], opts.planner)
     const plan = result!.plan
-    return buildAck('AA', header, `${result!.outcome} stay ${result!.stayId}${plan?.taskId ? `; callback ${plan.taskId}${plan.dueDate ? ` due ${plan.dueDate}` : ''}` : plan ? '; no callback planned' : ''}`)
+    const what = plan?.taskId && plan.dueDate ? `callback ${plan.taskId} due ${plan.dueDate}${plan.note.includes('无可拨打') ? ', no number' : ''}` : plan?.en ?? ''
+    return buildAck('AA', header, `${result!.outcome} stay ${result!.stayId}${what ? `; ${what}` : ''}`)
   } catch (err) {
     if (err instanceof Hl7Refusal) return buildAck(err.code, header, err.message, { code: err.hl7Error, location: err.location })
     if (err instanceof TypeError && String(err.message).includes('decode')) return buildAck('AR', header, `bytes are not valid ${header?.charset || 'UTF-8'}`, { code: '102', location: 'MSH^1^18' })

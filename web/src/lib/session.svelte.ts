@@ -21,10 +21,12 @@ export const SCREENS: Record<string, string[]> = {
   manage: ['manager', 'team_lead', 'admin'],
   admin: ['admin'],
   sms: ['admin', 'manager', 'operator', 'team_lead', 'callback_agent'],
+  // the callback supervisor's upload and plan (the agents' workspace comes later)
+  callbacks: ['callback_agent', 'manager', 'admin'],
   // one order's page (/tech/orders/:id): what the job sheet's QR code and the board's links open
   order: ['operator', 'technician', 'team_lead', 'manager', 'admin'],
 }
 
-export const HOME: Record<string, string> = { operator: '/desk', technician: '/tech', team_lead: '/station', manager: '/manage', admin: '/admin' }
+export const HOME: Record<string, string> = { operator: '/desk', technician: '/tech', team_lead: '/station', manager: '/manage', admin: '/admin', callback_agent: '/callbacks' }
 export const homeOf = (role: string) => HOME[role] ?? '/welcome'
 export const may = (screen: string, role: string | undefined) => !!role && (SCREENS[screen] ?? []).includes(role)

@@ -2,7 +2,7 @@ import type { Messages } from './zh'
 
 export const en: Messages = {
   app: { title: 'Hotline 100', short: 'Hotline 100', signOut: 'Sign out', language: '中文', pbx: 'Phones', pbxUp: 'up', pbxDown: 'down', pbxConnecting: 'connecting', pbxNone: 'none', pbxUnknown: 'unknown', live: 'live', serverLagging: 'live updates interrupted, recovering', offline: 'Connection lost, reconnecting…', newOrder: 'New order for you', comingSoon: 'The callback and department feedback workspaces come in a later release.' },
-  nav: { desk: 'Desk', board: 'Board', tech: 'My orders', station: 'Service point', manage: 'KPIs', admin: 'Admin', sms: 'SMS' },
+  nav: { desk: 'Desk', board: 'Board', tech: 'My orders', station: 'Service point', manage: 'KPIs', admin: 'Admin', sms: 'SMS', callbacks: 'Callbacks' },
   roles: { operator: 'Operator', technician: 'Technician', team_lead: 'Team lead', manager: 'Manager', callback_agent: 'Callback agent', dept_handler: 'Department handler', admin: 'Administrator' },
   login: { title: 'Sign in', username: 'Username', password: 'Password', submit: 'Sign in', demo: 'Demo users: admin operator lead tech manager agent handler, password demo' },
   status: { new: 'New', dispatched: 'Dispatched', accepted: 'Accepted', arrived: 'On site', on_hold: 'On hold', completed: 'Completed', closed: 'Closed', cancelled: 'Cancelled' },
@@ -46,5 +46,10 @@ export const en: Messages = {
     handled: { rating: 'rating', opt_out: 'opt-out', opt_in: 'opt-in', message: 'message', unknown_sender: 'unknown number' },
     history: 'History', heldUntil: 'quiet hours, goes at', from: 'From', reply: 'Simulated reply (log gateway)', replyHint: 'Reply from this number, e.g. 5, 2 or TD', send: 'Send', code: 'Code', lang: 'Language', category: 'Category', name: 'Name', body: 'Text', sender: 'Sender',
     preview: 'Preview', chars: 'chars', encoding: 'Encoding', perPart: 'per part', placeholders: 'Placeholders', phone: 'Mobile', lookup: 'Look up', grant: 'Grant', optOut: 'Opt out', source: 'Source', none: 'No record (service messages go; surveys go by default; notices need consent)', more: 'More', saved: 'Saved' },
+  callbacks: { title: 'Patient callbacks: discharge lists and the plan', upload: 'Upload list', file: 'Discharged patients (CSV, UTF-8 or GBK)', hint: 'The whole file is checked first; if one row is wrong nothing is imported and every wrong row is listed. Uploading the same visit again plans no second call.',
+    applied: 'Imported', created: 'created', updated: 'updated', unchanged: 'unchanged', report: 'Row by row', row: 'Row', field: 'Field', problem: 'Problem', plan: 'Callback plan', status: 'Status', all: 'All',
+    due: 'Due', window: 'Call window', patient: 'Patient', department: 'Department', template: 'Questions', phone: 'Phone', agent: 'Agent', pool: 'Pool', noNumber: 'No number', empty: 'No callbacks',
+    statuses: { planned: 'Planned', due: 'Due', in_progress: 'In progress', done: 'Done', cancelled: 'Cancelled', unreachable: 'Unreachable' },
+    departmentName: (d: { name: string; nameEn?: string | null }) => d.nameEn || d.name },
   common: { save: 'Save', cancel: 'Cancel', loading: 'Loading…', error: 'Something went wrong', retry: 'Retry', minutes: 'min', yes: 'Yes', no: 'No', close: 'Close' },
 }

@@ -1,7 +1,7 @@
 // 简体中文（默认）
 export const zh = {
   app: { title: '100 后勤服务热线', short: '100热线', signOut: '退出', language: 'English', pbx: '电话系统', pbxUp: '在线', pbxDown: '离线', pbxConnecting: '连接中', pbxNone: '未接入', pbxUnknown: '状态未知', live: '实时', serverLagging: '实时更新中断，正在恢复', offline: '连接中断，正在重连…', newOrder: '新工单', comingSoon: '回访与科室反馈的工作台将在后续版本提供；敬请期待。' },
-  nav: { desk: '受理台', board: '看板', tech: '我的工单', station: '服务网点', manage: '统计分析', admin: '系统管理', sms: '短信' },
+  nav: { desk: '受理台', board: '看板', tech: '我的工单', station: '服务网点', manage: '统计分析', admin: '系统管理', sms: '短信', callbacks: '回访' },
   roles: { operator: '受理员', technician: '维修/运送员', team_lead: '班组长', manager: '后勤管理', callback_agent: '回访专员', dept_handler: '科室处理人', admin: '管理员' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：admin operator lead tech manager agent handler，密码 demo' },
   status: { new: '新建', dispatched: '已派单', accepted: '已接单', arrived: '已到场', on_hold: '挂起', completed: '已完成', closed: '已关闭', cancelled: '已取消' },
@@ -45,6 +45,11 @@ export const zh = {
     handled: { rating: '评分', opt_out: '退订', opt_in: '订阅', message: '留言', unknown_sender: '未知号码' },
     history: '记录', heldUntil: '静默时段，排到', from: '发件人', reply: '模拟回复（演示网关）', replyHint: '以该号码回复，例如 5、2 或 TD', send: '发送', code: '代码', lang: '语言', category: '类别', name: '名称', body: '正文', sender: '发送号码',
     preview: '预览', chars: '字', encoding: '编码', perPart: '每条', placeholders: '可用占位符', phone: '手机号', lookup: '查询', grant: '同意接收', optOut: '退订', source: '来源', none: '无记录（服务通知照常发送；调查默认发送；通知需先同意）', more: '更多', saved: '已保存' },
+  callbacks: { title: '出院回访：名单导入与回访计划', upload: '上传名单', file: '出院患者名单（CSV，UTF-8 或 GBK）', hint: '整份文件先校验；只要有一行有误，整份都不导入，并逐行列出原因。同一住院号重复上传不会重复生成回访。',
+    applied: '已导入', created: '新增', updated: '更新', unchanged: '未变', report: '逐行校验结果', row: '行', field: '字段', problem: '问题', plan: '回访计划', status: '状态', all: '全部',
+    due: '回访日', window: '拨打时段', patient: '患者', department: '科室', template: '问卷模板', phone: '电话', agent: '回访专员', pool: '公共池', noNumber: '无号码', empty: '没有回访任务',
+    statuses: { planned: '待回访', due: '已到期', in_progress: '进行中', done: '已完成', cancelled: '已取消', unreachable: '无法联系' },
+    departmentName: (d: { name: string; nameEn?: string | null }) => d.name },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
