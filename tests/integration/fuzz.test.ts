@@ -26,6 +26,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/work-orders/:id/chases': { note: 'n', callId: 'c' },
   'POST /api/work-orders/:id/rating': { score: 3, comment: 'c' },
   'POST /api/job-sheets/printed': { ids: [999999] },
+  'POST /api/notifications/read': { ids: [999999] },
   'POST /api/routing-rules': { position: 1, name: 'n', categoryId: null, itemId: null, campusId: null, buildingId: null, zone: null, timeFrom: null, timeTo: null, teamId: 999999, servicePointId: null, active: true },
   'PUT /api/routing-rules/:id': { position: 1, name: 'n', categoryId: null, itemId: null, campusId: null, buildingId: null, zone: null, timeFrom: null, timeTo: null, teamId: 1, servicePointId: null, active: true, version: 999 },
   'POST /api/routing-rules/test': { itemId: 1, locationId: 1, at: '2026-01-01T00:00:00Z' },

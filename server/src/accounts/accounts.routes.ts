@@ -49,19 +49,46 @@ export async function accountRoutes(app: App, { db, config }: Services) {
     return reply.status(204).send(null)
   })
 
+  // the bell: the latest notices with whether each was read, and how many are unread in all
+  const Notice = Type.Object({
+    id: Type.Integer(), kind: Type.String(), message: Type.String(), workOrderId: Nullable(Type.Integer()),
+    number: Nullable(Type.String()), urgency: Nullable(Type.String()), createdAt: Type.String(), readAt: Nullable(Type.String()),
+  })
   app.get('/api/notifications', {
+    schema: { response: { 200: Type.Object({ items: Type.Array(Notice), unread: Type.Integer() }), ...errors } },
+  }, async (request) => {
+    const userId = request.user!.id
+    const [rows, count] = await Promise.all([
+      db.selectFrom('notification').leftJoin('work_order', 'work_order.id', 'notification.work_order_id')
+        .select(['notification.id', 'notification.kind', 'notification.message', 'notification.work_order_id', 'notification.created_at', 'notification.read_at', 'work_order.number', 'work_order.urgency'])
+        .where('notification.user_id', '=', userId).orderBy('notification.id', 'desc').limit(50).execute(),
+      db.selectFrom('notification').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirstOrThrow(),
+    ])
+    return {
+      items: rows.map((r) => ({
+        id: r.id, kind: r.kind, message: r.message, workOrderId: r.work_order_id, number: r.number, urgency: r.urgency,
+        createdAt: r.created_at.toISOString(), readAt: r.read_at ? r.read_at.toISOString() : null,
+      })),
+      unread: Number(count.n),
+    }
+  })
+
+  // marks the person's own notices read (someone else's ids change nothing); `all` clears the bell
+  app.post('/api/notifications/read', {
     schema: {
-      response: {
-        200: Type.Object({
-          items: Type.Array(Type.Object({
-            id: Type.Integer(), kind: Type.String(), message: Type.String(), workOrderId: Nullable(Type.Integer()), createdAt: Type.String(),
-          })),
-        }),
-        ...errors,
-      },
+      body: Type.Object({ ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 500 })), all: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ read: Type.Integer(), unread: Type.Integer() }), ...errors },
     },
   }, async (request) => {
-    const rows = await db.selectFrom('notification').selectAll().where('user_id', '=', request.user!.id).orderBy('id', 'desc').limit(50).execute()
-    return { items: rows.map((r) => ({ id: r.id, kind: r.kind, message: r.message, workOrderId: r.work_order_id, createdAt: r.created_at.toISOString() })) }
+    const userId = request.user!.id
+    const { ids, all } = request.body
+    let read = 0
+    if (all || ids?.length) {
+      let update = db.updateTable('notification').set({ read_at: new Date() }).where('user_id', '=', userId).where('read_at', 'is', null)
+      if (!all) update = update.where('id', 'in', ids!)
+      read = Number((await update.executeTakeFirst()).numUpdatedRows)
+    }
+    const count = await db.selectFrom('notification').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirstOrThrow()
+    return { read, unread: Number(count.n) }
   })
 }

@@ -25,7 +25,7 @@ export interface LiveEvents {
   'workorder.changed': OrderEventData
   'workorder.chased': OrderEventData
   'workorder.overdue': OrderEventData
-  'notification': { userId: number; kind: string; message: string; workOrderId: number | null }
+  'notification': { id: number; userId: number; kind: string; message: string; workOrderId: number | null; number?: string; urgency?: string }
   /** this user's sessions changed (accounts/sessions.ts): each instance checks their sockets; never sent to a screen */
   'session.revoked': { userId: number }
 }

@@ -45,8 +45,26 @@ export async function nextOrderNumber(trx: Transaction<DB>, timeZone: string, at
 export async function notify(trx: Transaction<DB>, order: WorkOrderRow, who: ('assignee' | 'team_lead' | 'manager')[], kind: string, message: string) {
   const users = await recipients(trx, order, who)
   if (users.length === 0) return
-  await trx.insertInto('notification').values(users.map((u) => ({ user_id: u.id, work_order_id: order.id, kind, message }))).execute()
-  for (const u of users) await publish(trx, 'notification', { userId: u.id, kind, message, workOrderId: order.id })
+  const rows = await trx.insertInto('notification').values(users.map((u) => ({ user_id: u.id, work_order_id: order.id, kind, message }))).returning(['id', 'user_id']).execute()
+  // the id lets a toast mark its notice read; the urgency decides whether it stays until dismissed
+  for (const r of rows) await publish(trx, 'notification', { id: r.id, userId: r.user_id, kind, message, workOrderId: order.id, number: order.number, urgency: order.urgency })
+}
+
+/**
+ * Tells the person an order was just given to (and, for a critical order, the team's leads), in one
+ * statement after the filing or reassignment committed: a notice row each and its live event.
+ */
+export async function noticeAssigned(db: Kysely<DB>, id: number) {
+  await sql`
+    WITH o AS (SELECT id, number, urgency, team_id, assignee_id, '派单: ' || number AS message FROM work_order WHERE id = ${id}::bigint),
+    n AS (
+      INSERT INTO notification (user_id, work_order_id, kind, message)
+      SELECT u.id, o.id, 'assignment', o.message FROM o JOIN app_user u ON u.active
+        AND (u.staff_id = o.assignee_id OR (o.urgency = 'critical' AND u.role = 'team_lead' AND u.team_id = o.team_id))
+      RETURNING id, user_id)
+    SELECT pg_notify(${LIVE_CHANNEL}, json_build_object('type', 'notification', 'at', now()::text, 'data', json_build_object(
+      'id', n.id, 'userId', n.user_id, 'kind', 'assignment', 'message', o.message, 'workOrderId', o.id, 'number', o.number, 'urgency', o.urgency))::text)
+    FROM n, o`.execute(db)
 }
 
 /** how far in the past a requested time may be (clocks differ; a form left open a few minutes) */
@@ -76,6 +94,7 @@ export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, ac
         const differs = differsFromRequest(order, input)
         if (differs) throw new HttpError(422, 'idempotency_key_reused', `Idempotency-Key was used for order ${order.number}, whose ${differs} was different: use a new key for a new order`, 'Idempotency-Key', { number: order.number, differs })
       }
+      if (!filed!.replayed && (order.assignee || order.urgency === 'critical')) await noticeAssigned(db, order.id)
       return { order, replayed: filed!.replayed }
     } catch (err) {
       const { code, message } = err as { code?: string; message: string }
@@ -239,6 +258,7 @@ export async function transition(db: Kysely<DB>, id: number, input: Transition, 
       'data', ${orderEventJson('c', input.action)})::text)
     FROM changed c`)
   if (moved.length === 0) throw await whyNot(db, id, input, actor)
+  if (target) await noticeAssigned(db, id)
   return (await findWorkOrder(db, id))!
 }
 
