@@ -153,6 +153,20 @@ export interface NotificationTable {
   read_at: Timestamp | null
 }
 
+/** sql/0080: a job sheet sent to a service point's printer, confirmed by the station */
+export interface JobSheetPrintTable {
+  id: Generated<number>
+  work_order_id: number
+  service_point_id: number | null
+  reprint: Generated<boolean>
+  sent_at: CreatedAt
+  sent_by: number | null
+  sent_by_name: string
+  confirmed_at: Timestamp | null
+  confirmed_by: number | null
+  confirmed_by_name: string | null
+}
+
 export interface AuditLogTable {
   id: Generated<number>
   at: CreatedAt
@@ -208,6 +222,7 @@ export interface DB extends CallbackTables {
   work_order_view: WorkOrderViewTable
   work_order_event: WorkOrderEventTable
   notification: NotificationTable
+  job_sheet_print: JobSheetPrintTable
 }
 
 /** sql/0008: the order with the names every screen shows, and whether it is overdue now */

@@ -12,6 +12,7 @@ import { audit } from '../audit/audit.ts'
 import type { JobSheet } from './render.ts'
 import type { RenderInput } from './render.task.ts'
 import { runInWorker } from '../workers/pool.ts'
+import { checkOrdersPoints, checkPoint, confirmPrinted, findServicePoint, historyAt, markSent, waitingAt } from './print-queue.ts'
 
 const PrintOptions = {
   paper: Type.Optional(Type.Union([Type.Literal('A5'), Type.Literal('A4')])),
@@ -56,12 +57,13 @@ function visible(user: SessionUser, orders: WorkOrder[]) {
 }
 
 export async function jobSheetRoutes(app: App, { db, config }: Services) {
-  async function send(ids: number[], query: { paper?: 'A5' | 'A4'; lang?: 'zh' | 'en' }, request: FastifyRequest, reply: FastifyReply, filename: string) {
+  async function send(ids: number[], query: { paper?: 'A5' | 'A4'; lang?: 'zh' | 'en' }, request: FastifyRequest, reply: FastifyReply, filename: string, toPrinter = false) {
     const user = request.user!
     const orders = await findWorkOrders(db, ids)
     const missing = ids.filter((id) => !orders.some((o) => o.id === id))
     if (missing.length) throw notFound(`work order ${missing.join(', ')}`)
     visible(user, orders)
+    if (toPrinter) await checkOrdersPoints(db, user, orders)
     const lang = query.lang ?? 'zh'
     // on a worker thread, where pdfmake and the CJK font load on its first print
     const pdf = await runInWorker<RenderInput>(RENDER_TASK, {
@@ -73,6 +75,8 @@ export async function jobSheetRoutes(app: App, { db, config }: Services) {
     if (withPhones.length) {
       await audit(db, request, 'print_job_sheets', ids.length === 1 ? `work_order:${ids[0]}` : 'work_orders', { numbers: withPhones.map((o) => o.number) })
     }
+    // a batch is the station's printer: "sent", and waiting until the station confirms it came out
+    if (toPrinter) await markSent(db, orders, user)
     reply.header('content-type', 'application/pdf')
     reply.header('content-disposition', `inline; filename="${filename}"`)
     return reply.send(pdf)
@@ -87,7 +91,7 @@ export async function jobSheetRoutes(app: App, { db, config }: Services) {
 
   app.get('/api/job-sheets.pdf', {
     schema: { querystring: Type.Object({ ids: Type.String({ minLength: 1, maxLength: 10_000 }), ...PrintOptions }, { additionalProperties: false }) },
-  }, async (request, reply) => send(parseIds(request.query.ids), request.query, request, reply, 'job-sheets.pdf'))
+  }, async (request, reply) => send(parseIds(request.query.ids), request.query, request, reply, 'job-sheets.pdf', true))
 
   // the service point marks what it has printed, so "waiting to print" empties
   app.post('/api/job-sheets/printed', {
@@ -100,10 +104,35 @@ export async function jobSheetRoutes(app: App, { db, config }: Services) {
     const orders = await findWorkOrders(db, request.body.ids)
     if (orders.length !== new Set(request.body.ids).size) throw notFound('one of the work orders')
     visible(user, orders)
+    await checkOrdersPoints(db, user, orders)
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('work_order').set({ printed_at: new Date() }).where('id', 'in', request.body.ids).execute()
+      const now = new Date()
+      await trx.updateTable('work_order').set({ printed_at: now }).where('id', 'in', request.body.ids).execute()
+      await confirmPrinted(trx, orders, user, now)
       await addEvents(trx, orders.map((o) => ({ workOrderId: o.id, kind: 'printed', actorUserId: user.id, actorName: user.displayName })))
     })
     return { printed: orders.length }
+  })
+
+  // the station's screen: the point's waiting sheets (sent and unconfirmed ones marked) and its history
+  app.get('/api/job-sheets/queue', {
+    schema: { querystring: Type.Object({ servicePointId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }) },
+  }, async (request) => {
+    const user = request.user!
+    const point = await findServicePoint(db, request.query.servicePointId)
+    checkPoint(user, point)
+    const [waiting, history] = await Promise.all([waitingAt(db, point.id, MAX_SHEETS_PER_PDF), historyAt(db, point.id, 30)])
+    const orders = new Map((await findWorkOrders(db, waiting.map((w) => w.id))).map((o) => [o.id, forViewer(o, user.role)]))
+    return {
+      servicePoint: { id: point.id, teamId: point.team_id, name: point.name, nameEn: point.name_en },
+      waiting: waiting.flatMap((w) => {
+        const order = orders.get(w.id)
+        return order ? [{ order, sentAt: w.sent_at?.toISOString() ?? null, sentBy: w.sent_by_name }] : []
+      }),
+      history: history.map((h) => ({
+        id: h.id, workOrderId: h.work_order_id, number: h.number, item: h.item_name, itemEn: h.item_name_en, location: h.location_name, reprint: h.reprint,
+        sentAt: h.sent_at.toISOString(), sentBy: h.sent_by_name, printedAt: h.confirmed_at?.toISOString() ?? null, printedBy: h.confirmed_by_name,
+      })),
+    }
   })
 }
