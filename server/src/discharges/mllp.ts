@@ -38,7 +38,7 @@ export async function handleFrame(bytes: Buffer, opts: MllpOptions): Promise<str
     return buildAck('AA', header, `${result!.outcome} stay ${result!.stayId}${what ? `; ${what}` : ''}`)
   } catch (err) {
     if (err instanceof Hl7Refusal) return buildAck(err.code, header, err.message, { code: err.hl7Error, location: err.location })
-    if (err instanceof TypeError && String(err.message).includes('decode')) return buildAck('AR', header, `bytes are not valid ${header?.charset || 'UTF-8'}`, { code: '102', location: 'MSH^1^18' })
+    if ((err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return buildAck('AR', header, `bytes are not valid ${header?.charset || 'UTF-8'}`, { code: '102', location: 'MSH^1^18' })
     opts.log('error', 'HL7 message failed', err)
     return buildAck('AE', header, 'application error: the message was not stored, send it again', { code: '207', location: '' })
   }
