@@ -10,6 +10,7 @@ import WebSocket, { WebSocketServer } from 'ws'
 import { adminQuery, databaseUrl, fmt, load, percentile, printTable, signIn, startServer, type Row } from './bench/lib.ts'
 import { KeepAliveConnection } from './bench/http.ts'
 import { amiRows } from './bench/ami.ts'
+import { stallRows } from './bench/stall.ts'
 import { hl7Rows } from './bench/hl7.ts'
 import { smsRows } from './bench/sms.ts'
 
@@ -239,6 +240,72 @@ clearInterval(rssTimer)
   })
 }
 
+// nothing stalls the desk: health while a long print run and a big import go
+rows.push(...await stallRows(server.base, 'PostgreSQL', smoke))
+
+// 5b. reports for meetings: the order export as XLSX (streamed), and a month's KPI PDF with charts
+{
+  const mgr = await signIn(server.base, 'manager')
+  const target = smoke ? 5_000 : 100_000
+  const local = (sql: string) => bare.query(sql).then((r) => r.rows[0].d as string)
+  const to = await local(`SELECT to_char(max(created_at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS d FROM work_order`)
+  // the period that holds about `target` orders (a report covers at most 366 days)
+  const from = await local(`SELECT greatest(to_char(created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), to_char(now() - interval '365 days', 'YYYY-MM-DD')) AS d
+    FROM work_order ORDER BY created_at DESC OFFSET ${target - 1} LIMIT 1`)
+  let peak = 0
+  const before = server.rssKb()
+  const sampler = setInterval(() => { peak = Math.max(peak, server.rssKb()) }, 50)
+  const t1 = performance.now()
+  const xlsx = Buffer.from(await (await fetch(`${server.base}/api/reports/orders.xlsx?from=${from}&to=${to}`, { headers: { cookie: mgr } })).arrayBuffer())
+  const xlsxSeconds = (performance.now() - t1) / 1000
+  clearInterval(sampler)
+  const { rows: [count] } = await bare.query(`SELECT count(*)::int AS n FROM work_order WHERE created_at >= ($1::date::timestamp AT TIME ZONE 'Asia/Shanghai') AND created_at < (($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')`, [from, to])
+  const growth = Math.max(0, peak - before) / 1024
+  rows.push({
+    name: `report XLSX, ${count.n.toLocaleString('en')} order rows`, figure: `${fmt(xlsxSeconds)} s, ${fmt(xlsx.length / 2 ** 20)} MB, server RSS +${fmt(growth, 0)} MB at peak`,
+    baseline: `RSS before ${fmt(before / 1024, 0)} MB`, target: '≤ 10 s, RSS growth ≤ 200 MB',
+    verdict: verdict(xlsxSeconds <= 10 && growth <= 200, `${fmt(xlsxSeconds)} s, +${fmt(growth, 0)} MB`),
+  })
+  const month = `from=${new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10)}&to=${new Date().toISOString().slice(0, 10)}`
+  await (await fetch(`${server.base}/api/reports/kpi.pdf?${month}`, { headers: { cookie: mgr } })).arrayBuffer() // a worker loads pdfmake, ECharts and the font once
+  const times: number[] = []
+  let size = 0
+  for (let i = 0; i < (smoke ? 2 : 5); i++) {
+    const t2 = performance.now()
+    size = (await (await fetch(`${server.base}/api/reports/kpi.pdf?${month}`, { headers: { cookie: mgr } })).arrayBuffer()).byteLength
+    times.push(performance.now() - t2)
+  }
+  times.sort((a, b) => a - b)
+  const t3 = performance.now()
+  await (await fetch(`${server.base}/api/kpi?${month}`, { headers: { cookie: mgr } })).json()
+  rows.push({
+    name: 'report PDF, KPI month with charts', figure: `median ${fmt(percentile(times, 50))} ms, ${fmt(size / 1024)} KB`,
+    baseline: `the same month's /api/kpi ${fmt(performance.now() - t3)} ms`, target: '≤ 2 s',
+    verdict: verdict(percentile(times, 50) <= 2000, `${fmt(percentile(times, 50))} ms`),
+  })
+}
+
+// 5c. the embedded demo's history: set-based generation with its rollup, as a fresh `npm start` fills it
+{
+  const { openEmbedded } = await import('../server/src/db/db.ts')
+  const { migrate } = await import('../server/src/db/migrate.ts')
+  const { seedDemo } = await import('../server/src/demo/seed.ts')
+  const { planDemoHistory, fillDemoHistory } = await import('../server/src/demo/history.ts')
+  const embedded = await openEmbedded(null)
+  await migrate(embedded)
+  await seedDemo(embedded.db, 'demo')
+  const days = smoke ? 14 : 365
+  const t0 = performance.now()
+  await planDemoHistory(embedded.db, days, 'Asia/Shanghai')
+  const written = await fillDemoHistory(embedded.db, 'Asia/Shanghai', 400)
+  const seconds = (performance.now() - t0) / 1000
+  await embedded.close()
+  rows.push({
+    name: `demo history, ${days} days (embedded, in memory)`, figure: `${written.toLocaleString('en')} orders in ${fmt(seconds)} s (${fmt(written / seconds, 0)}/s, with the KPI rollup)`,
+    baseline: 'written after the server answers; start-up below is without it', target: '—', verdict: '',
+  })
+}
+
 // 6. memory and start-up
 rows.push({ name: 'server RSS under intake load', figure: `peak ${fmt(rssPeak / 1024, 0)} MB`, baseline: `idle after start ${fmt(server.rssKb() / 1024, 0)} MB now`, target: '—', verdict: '' })
 await bare.end()
@@ -247,12 +314,12 @@ await server.stop()
   const again = await startServer({ DATABASE_URL: url, DEMO: '0' }, 3852)
   await again.stop()
   const dir = mkdtempSync(join(tmpdir(), 'hotline-bench-'))
-  const fresh = await startServer({ DATA_DIR: dir }, 3853)
+  const fresh = await startServer({ DATA_DIR: dir, DEMO_HISTORY_DAYS: '0' }, 3853)
   await fresh.stop()
-  const reopen = await startServer({ DATA_DIR: dir }, 3854)
+  const reopen = await startServer({ DATA_DIR: dir, DEMO_HISTORY_DAYS: '0' }, 3854)
   await reopen.stop()
   // intake on the embedded database, where it applies: one process, one PGlite connection
-  const embedded = await startServer({ DATA_DIR: dir }, 3855)
+  const embedded = await startServer({ DATA_DIR: dir, DEMO_HISTORY_DAYS: '0' }, 3855)
   const ecookie = await signIn(embedded.base, 'operator')
   const ecat = await (await fetch(`${embedded.base}/api/catalogue`, { headers: { cookie: ecookie } })).json()
   const eloc = (await (await fetch(`${embedded.base}/api/locations?extension=3512`, { headers: { cookie: ecookie } })).json()).items[0].id
@@ -262,6 +329,7 @@ await server.stop()
     if (res.status !== 201) throw new Error(`embedded intake ${res.status}`)
     await res.arrayBuffer()
   })
+  rows.push(...await stallRows(embedded.base, 'embedded', smoke))
   await embedded.stop()
   rmSync(dir, { recursive: true, force: true })
   rows.push({
