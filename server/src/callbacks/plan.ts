@@ -5,7 +5,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from '../db/types.ts'
 import type { CallWindow, Disposition } from '../db/types.callbacks.ts'
-import type { PlanNote, StayChange, StayPlanner } from '../discharges/intake.ts'
+import type { Planning, PlanNote, StayChange, StayPlanner } from '../discharges/intake.ts'
 import { localTime } from '../discharges/record.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
@@ -172,8 +172,9 @@ export function callbackPlanner(timeZone: string): StayPlanner {
     async begin(trx) {
       const ctx = await planContext(trx)
       const load = new AgentLoad(trx)
-      return {
+      const planning: Planning = {
         map: (r) => ({ departmentId: ctx.departmentOf(r.departmentCode), disposition: ctx.dispositionOf(r.dispositionCode) }),
+        planMany: (changes) => planMany(trx, ctx, load, timeZone, changes, (c) => planning.plan(c)),
         async plan(change: StayChange): Promise<PlanNote> {
           const r = change.record
           // what the plan needs is in the message; only the phones may come from an earlier one
@@ -206,8 +207,53 @@ export function callbackPlanner(timeZone: string): StayPlanner {
           return writePlan(trx, change.stayId, change.patientId, facts, desiredPlan(ctx.rules, facts, timeZone), ctx.agents, load)
         },
       }
+      return planning
     },
   }
+}
+
+/** Many discharges' plans with one statement per step: new tasks, planned ones moved, others cancelled. */
+async function planMany(trx: Db, ctx: PlanContext, load: AgentLoad, timeZone: string, changes: StayChange[], one: (c: StayChange) => Promise<PlanNote>): Promise<PlanNote[]> {
+  const notes: PlanNote[] = new Array(changes.length)
+  const live = changes.length ? await trx.selectFrom('callback_task').select(['id', 'stay_id', 'status']).where('stay_id', 'in', changes.map((c) => c.stayId)).where('status', '<>', 'cancelled').execute() : []
+  const liveOf = new Map(live.map((t) => [t.stay_id, t]))
+  const inserts: { i: number; values: Record<string, unknown> }[] = []
+  const updates: { id: number; values: Record<string, unknown> }[] = []
+  const cancels: { id: number; reason: string }[] = []
+  for (const [i, c] of changes.entries()) {
+    // a death or a do-not-call reaches the patient's other stays: the careful way, one at a time
+    if (c.patient.deceased || c.patient.doNotCall) { notes[i] = await one(c); continue }
+    const r = c.record
+    const all = [...r.procedures, ...r.diagnoses]
+    const facts: StayFacts = {
+      departmentId: c.departmentId, departmentCode: r.departmentCode, disposition: c.disposition, patientClass: r.patientClass, dischargedAt: r.dischargedAt,
+      birthDate: c.patient.birthDate, deceased: false, doNotCall: false, codes: all.map((x) => x.code), texts: all.map((x) => x.text), phones: r.patient.phones,
+    }
+    if (!r.patient.phones.length) { notes[i] = await one(c); continue }
+    const desired = desiredPlan(ctx.rules, facts, timeZone)
+    const task = liveOf.get(c.stayId)
+    if ('none' in desired) {
+      if (task?.status === 'planned') cancels.push({ id: task.id, reason: desired.none })
+      notes[i] = { taskId: null, dueDate: null, note: desired.none, en: desired.en }
+      continue
+    }
+    if (task && task.status !== 'planned') { notes[i] = { taskId: task.id, dueDate: null, note: '本次住院已有进行中或已完成的回访', en: 'callback already under way or done' }; continue }
+    const values = {
+      department_id: facts.departmentId, rule_id: desired.rule.id, template_id: desired.rule.template_id, due_date: desired.dueDate, due_at: desired.dueAt,
+      windows: JSON.stringify(desired.rule.windows), priority: desired.rule.priority, phone: desired.phone, no_number: desired.phone === null, plan_reason: desired.reason,
+    }
+    notes[i] = { taskId: task?.id ?? null, dueDate: desired.dueDate, note: desired.phone ? desired.reason : `${desired.reason}；无可拨打的号码` }
+    if (task) updates.push({ id: task.id, values })
+    else inserts.push({ i, values: { ...values, stay_id: c.stayId, patient_id: c.patientId, assigned_user_id: await load.pick(ctx.agents.get(facts.departmentId!) ?? [], desired.dueDate) } })
+  }
+  for (const x of cancels) await trx.updateTable('callback_task').set({ status: 'cancelled', cancel_reason: x.reason, updated_at: new Date() }).where('id', '=', x.id).execute()
+  for (const u of updates) await trx.updateTable('callback_task').set({ ...u.values, updated_at: new Date() } as never).where('id', '=', u.id).execute()
+  for (let k = 0; k < inserts.length; k += 2000) {
+    const slice = inserts.slice(k, k + 2000)
+    const ids = await trx.insertInto('callback_task').values(slice.map((x) => x.values) as never).returning('id').execute()
+    slice.forEach((x, j) => { notes[x.i] = { ...notes[x.i]!, taskId: ids[j]!.id } })
+  }
+  return notes
 }
 
 /** After a rule changes: every call not yet due is planned again; answers how many moved or were cancelled. */

@@ -6,6 +6,9 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from '../db/types.ts'
 import type { Disposition, StayStatus } from '../db/types.callbacks.ts'
 import type { DischargeRecord } from './record.ts'
+import { applyGroup } from './intake-bulk.ts'
+
+const GROUP = 1000
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'rejected'
 /** note: for people (Chinese); en: the same in a few ASCII words, for an HL7 ACK in any character set */
@@ -26,6 +29,8 @@ export interface Planning {
   /** the HIS's department and disposition codes in our terms (the admin's mapping table) */
   map(record: DischargeRecord): { departmentId: number | null; disposition: Disposition | null }
   plan(change: StayChange): Promise<PlanNote>
+  /** the same for many discharges (A03) of distinct stays and patients, with one statement per step */
+  planMany(changes: StayChange[]): Promise<PlanNote[]>
 }
 export interface StayPlanner {
   /** prepares what a batch needs once (rules, mapping, agents) */
@@ -34,12 +39,12 @@ export interface StayPlanner {
 
 const STATUS_AFTER: Record<DischargeRecord['event'], StayStatus | null> = { A01: 'admitted', A04: 'admitted', A03: 'discharged', A13: 'admitted', A08: null }
 
-function contentHash(r: DischargeRecord, status: StayStatus): string {
+export function contentHash(r: DischargeRecord, status: StayStatus): string {
   const { origin: _origin, ...what } = r
   return createHash('sha256').update(JSON.stringify([what, status])).digest('base64url')
 }
 
-const phoneKey = (phones: { use: string; number: string }[]) => phones.map((p) => `${p.use}:${p.number}`).join('|')
+export const phoneKey = (phones: { use: string; number: string }[]) => phones.map((p) => `${p.use}:${p.number}`).join('|')
 
 /** Applies checked records in one transaction; each answers what it did. */
 export async function applyRecords(db: Kysely<DB>, records: { index: number; record: DischargeRecord }[], planner: StayPlanner): Promise<RecordResult[]> {
@@ -47,7 +52,18 @@ export async function applyRecords(db: Kysely<DB>, records: { index: number; rec
   return db.transaction().execute(async (trx) => {
     const planning = await planner.begin(trx)
     const results: RecordResult[] = []
-    for (const { index, record } of records) results.push(await applyOne(trx, index, record, planning))
+    // runs of discharges of distinct visits and patients go in groups; anything else one by one, in order
+    let group: { index: number; record: DischargeRecord }[] = []
+    const keys = new Set<string>()
+    const flush = async () => { if (group.length) results.push(...(group.length === 1 ? [await applyOne(trx, group[0]!.index, group[0]!.record, planning)] : await applyGroup(trx, group, planning))); group = []; keys.clear() }
+    for (const item of records) {
+      const r = item.record
+      const visit = `v\u0000${r.source}\u0000${r.visitNumber}`, mrn = `p\u0000${r.patient.mrn}`
+      if (r.event !== 'A03') { await flush(); results.push(await applyOne(trx, item.index, r, planning)); continue }
+      if (keys.has(visit) || keys.has(mrn) || group.length >= GROUP) await flush()
+      group.push(item); keys.add(visit); keys.add(mrn)
+    }
+    await flush()
     return results
   })
 }
