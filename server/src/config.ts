@@ -12,6 +12,9 @@ export interface Config {
   dataDir: string
   demo: boolean
   demoPassword: string
+  /** days of generated order history a fresh demo fills in the background (0: none), and orders a weekday */
+  demoHistoryDays: number
+  demoHistoryPerDay: number
   hospitalName: string
   timeZone: string
   publicUrl: string
@@ -84,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // the embedded default is a demo; on a real database it is opt-in
     demo: databaseUrl ? env.DEMO === '1' : env.DEMO !== '0',
     demoPassword: env.DEMO_PASSWORD ?? 'demo',
+    // a year on the embedded demo; on PostgreSQL only when asked for
+    demoHistoryDays: env.DEMO_HISTORY_DAYS !== undefined ? Number(env.DEMO_HISTORY_DAYS) : databaseUrl ? 0 : 365,
+    demoHistoryPerDay: Number(env.DEMO_HISTORY_PER_DAY ?? 400),
     hospitalName: env.HOSPITAL_NAME ?? '示范医院 后勤服务中心',
     timeZone: env.HOSPITAL_TZ ?? 'Asia/Shanghai',
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,

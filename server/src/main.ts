@@ -4,6 +4,7 @@ import { loadConfig } from './config.ts'
 import { openDatabase } from './db/db.ts'
 import { migrate } from './db/migrate.ts'
 import { seedDemo } from './demo/seed.ts'
+import { fillDemoHistory, planDemoHistory } from './demo/history.ts'
 import { buildApp } from './app.ts'
 import { startTelephony } from './calls/telephony.ts'
 import { startMllp } from './discharges/mllp.ts'
@@ -20,8 +21,18 @@ if (applied.length) app.log.info({ applied }, 'migrations applied')
 if (config.demo) {
   const seeded = await seedDemo(database.db, config.demoPassword)
   app.log.warn(`DEMO MODE: demo hospital ${seeded ? 'seeded' : 'present'}; users admin operator lead tech manager agent handler, password ${config.demoPassword === 'demo' ? '"demo"' : 'from DEMO_PASSWORD'}`)
+  if (seeded) await planDemoHistory(database.db, config.demoHistoryDays, config.timeZone)
 }
 await app.listen({ port: config.port, host: config.host })
+// the demo's year of history is written after the server answers, newest days first
+if (config.demo) {
+  const t0 = performance.now()
+  let told = 0
+  void fillDemoHistory(database.db, config.timeZone, config.demoHistoryPerDay, (written, daysLeft) => {
+    if (written - told >= 20_000 || daysLeft === 0) { told = written; app.log.info(`demo history: ${written} orders written, ${daysLeft} days to go`) }
+  }).then((written) => { if (written) app.log.info(`demo history: ${written} orders in ${((performance.now() - t0) / 1000).toFixed(1)} s`) },
+    (err) => app.log.error({ err }, 'demo history failed'))
+}
 // the HIS's ADT feed (HL7 v2 over MLLP), only when HL7_PORT is set
 const hl7 = config.hl7.port === null ? null : await startMllp(config.hl7.port, config.hl7.host, {
   db: database.db, planner: callbackPlanner(config.timeZone), timeZone: config.timeZone,

@@ -43,7 +43,7 @@ export function formatCell(cell: Cell, kind: Kind): string {
   if (v === null || v === undefined) return '—'
   if (typeof v === 'string') return v
   if (k === 'pct') return `${(v * 100).toFixed(1)}%`
-  if (k === 'num') return v.toFixed(Number.isInteger(v) ? 0 : 2)
+  if (k === 'num') return v.toFixed(2)
   return v.toLocaleString('en')
 }
 
@@ -86,7 +86,8 @@ export async function renderPdf(doc: ReportDocument): Promise<Buffer> {
       },
       // the first table (the figures a meeting starts with), then the charts, then the detail
       ...doc.tables.slice(0, 1).flatMap(tableNode),
-      ...doc.charts.flatMap((c) => [{ text: c.title, style: 'h2' }, { svg: chartSvg(c, width), width, font: 'NotoSansSC', margin: [0, 0, 0, 8] }]),
+      // a chart and its title stay on one page
+      ...doc.charts.map((c) => ({ unbreakable: true, stack: [{ text: c.title, style: 'h2' }, { svg: chartSvg(c, width), width, font: 'NotoSansSC', margin: [0, 0, 0, 8] }] })),
       ...doc.tables.slice(1).flatMap(tableNode),
     ],
     footer: (page: number, pages: number) => ({

@@ -1,5 +1,5 @@
 // GET /api/reports/<report>.xlsx|.pdf?from=&to=&teamId=&lang= — the meeting reports. The figures
-// come from reports.service.ts (computeKpis underneath); the files are rendered in the worker pool.
+// come from reports.service.ts (computeKpis underneath); the files are rendered on worker threads.
 // A period is at most MAX_DAYS local days; the order export at most MAX_ORDER_ROWS rows.
 import { Type } from 'typebox'
 import { MessageChannel } from 'node:worker_threads'
@@ -16,7 +16,9 @@ import type { KpiQuery } from '../kpi/kpi.queries.ts'
 import { buildReport } from './reports.service.ts'
 import { countOrders, findTeam, orderPage, type OrderCursor } from './reports.queries.ts'
 import { REPORT_LABELS } from './labels.ts'
-import { RenderPool } from './pool.ts'
+import { runInWorker } from '../workers/pool.ts'
+import type { RenderInput } from './render.task.ts'
+import type { OrdersInput } from './orders.task.ts'
 import type { ReportHeader, ReportName } from './reports.document.ts'
 
 export const MAX_DAYS = 366
@@ -33,9 +35,6 @@ function localStamp(timeZone: string, at = new Date()) {
 }
 
 export async function reportRoutes(app: App, { db, config }: Services) {
-  const pool = new RenderPool()
-  app.addHook('onClose', () => pool.close())
-
   app.get('/api/reports/:file', {
     schema: {
       params: Type.Object({ file: Type.String({ pattern: FILE }) }),
@@ -79,14 +78,14 @@ export async function reportRoutes(app: App, { db, config }: Services) {
       return reply.send(stream)
     }
     const doc = await buildReport(report, { db, query, lang, header })
-    return reply.send(await pool.run<Buffer>({ kind: format, doc }))
+    return reply.send(await runInWorker<RenderInput>(new URL('./render.task.ts', import.meta.url), { format, doc }))
   })
 
   /** Pages of orders from the database into the worker's streaming writer, one page in flight. */
   async function exportOrders(query: KpiQuery, filename: string, header: ReportHeader, lang: 'zh' | 'en') {
     const L = REPORT_LABELS[lang]
     const { port1, port2 } = new MessageChannel()
-    const done = pool.run<number>({ kind: 'orders', port: port2, filename, header, columns: L.orderColumns, yesNo: [L.yes, L.no] }, [port2])
+    const done = runInWorker<OrdersInput>(new URL('./orders.task.ts', import.meta.url), { port: port2, filename, header, columns: L.orderColumns, yesNo: [L.yes, L.no] }, { transferList: [port2] })
     const failed = done.then(() => { throw new Error('the export worker ended early') })
     try {
       let page = await orderPage(db, query, null, PAGE, lang === 'en')

@@ -32,10 +32,11 @@ function workers() {
  * Runs `task` (the URL of a module whose default export is a WorkerTask) on a worker thread with
  * `input`, and gives back what it returned. When every worker is busy and the queue is full, a 503.
  */
-export async function runInWorker<I>(task: URL, input: I, options: { signal?: AbortSignal } = {}): Promise<Buffer> {
+export async function runInWorker<I>(task: URL, input: I, options: { signal?: AbortSignal; transferList?: Transferable[] } = {}): Promise<Buffer> {
   const p = workers()
   if (p.queueSize >= QUEUE) throw busy()
-  const bytes: Uint8Array = await p.run({ task: task.href, input }, { signal: options.signal })
+  // transferList: a MessagePort in `input` (a task fed as it goes, such as a long export)
+  const bytes: Uint8Array = await p.run({ task: task.href, input }, { signal: options.signal, transferList: options.transferList as never })
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
