@@ -22,7 +22,10 @@ export const zh = {
     today: '今日', created: '新建', completed: '完成', overdue: '超时', open: '未完成', sound: '声音提醒', wall: '大屏模式', elapsed: '已用时', chases: '催单', empty: '没有未完成的工单' },
   tech: { title: '我的工单', mine: '我的', pool: '班组待领', take: '领取', note: '完成说明', reason: '原因', confirm: '确定', back: '返回', timeline: '处理记录', deadlines: '时限',
     respondBy: '到场时限', completeBy: '完成时限', empty: '暂无工单', requester: '报修人', call: '拨打', tools: '辅助工具', sheet: '工作单', recording: '通话录音' },
-  station: { title: '服务网点打印', waiting: '待打印工作单', printSelected: '打印所选', printOne: '打印', markPrinted: '标记已打印', paper: '纸张', selectAll: '全选', none: '没有待打印的工作单', printed: '已标记打印' },
+  station: { title: '服务网点打印', point: '服务网点', waiting: '待打印工作单', printSelected: '打印所选', printOne: '打印', markPrinted: '标记已打印', paper: '纸张', selectAll: '全选', none: '没有待打印的工作单', printed: '已标记打印',
+    sent: '已发送打印机，未确认', sentAt: '{time} 由 {who} 发送', confirm: '确认已打印', confirmSelected: '确认所选已打印', confirmed: '已确认打印', sentMsg: '已发送 {n} 张到打印机：打印出来后请确认；卡纸的仍留在队列中', jamHint: '卡纸或没打出来？不用确认，直接再打印一次。',
+    history: '最近打印记录', historyNone: '还没有打印记录', printedAt: '{time} 由 {who} 确认打印', reprint: '补打', reprinted: '补打', reprintSent: '补打已发送，未确认', noPoint: '没有可打印的服务网点' },
+  notices: { bell: '通知', unread: '{n} 条未读', title: '通知', none: '暂无通知', markAll: '全部标为已读', dismiss: '关闭', open: '查看工单', kinds: { chase: '催单', escalation: '升级', overdue: '超时', assignment: '派单', complaint: '投诉' } },
   manage: { title: '统计分析', from: '从', to: '到', team: '班组', allTeams: '全部班组', load: '查询', export: '导出 CSV', timeliness: '及时率', response: '响应及时率', completion: '完成率',
     chase: '催单率', satisfaction: '满意度', goodShare: '满意(4–5分)占比', perStaff: '人均完成量', complaints: '投诉', weekly: '每周工单量（按类别）', trend: '完成及时率趋势',
     complaintsBy: '投诉分类', staffTable: '人员统计', staff: '人员', done: '完成数', onTime: '按时完成', meanResponse: '平均响应(分钟)', meanCompletion: '平均完成(分钟)', counts: '工单数' },
@@ -50,6 +53,9 @@ export const zh = {
     due: '回访日', window: '拨打时段', patient: '患者', department: '科室', template: '问卷模板', phone: '电话', agent: '回访专员', pool: '公共池', noNumber: '无号码', empty: '没有回访任务',
     statuses: { planned: '待回访', due: '已到期', in_progress: '进行中', done: '已完成', cancelled: '已取消', unreachable: '无法联系' },
     departmentName: (d: { name: string; nameEn?: string | null }) => d.name },
+  accounts: { staff: '对应人员', team: '班组', device: '话机', none: '（无）', saveLink: '保存关联', linked: '已关联', status: '状态', lockedUntil: '已锁定，至', inactive: '已停用', ok: '正常',
+    resetPassword: '重设密码', newPassword: '新密码（至少 8 位）', passwordReset: '密码已重设，该用户的登录已全部退出', warnTitle: '在岗但没有登录账号：派给他们的工单没人能看到', warnCount: '{n} 名在岗人员没有登录账号', createLogin: '为其创建账号', newUser: '新增账号', noDuty: '无人在岗 — 将进入班组待领', onDuty: '{team}：在岗 {n} 人',
+    errors: { phoneDevice: '该话机已属于另一个启用的账号：一台话机只能对应一个账号', staffId: '找不到该人员（或已离职）', teamId: '找不到该班组', username: '用户名已被占用，或格式不对（字母、数字、. _ -）', password: '密码至少 8 位', displayName: '请填写姓名', role: '不能取消自己的管理员权限' } },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
