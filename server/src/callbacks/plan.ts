@@ -147,6 +147,27 @@ export async function writePlan(trx: Db, stayId: number, patientId: number, fact
 
 export interface PlanContext { rules: Rule[]; departmentOf: (code: string) => number | null; dispositionOf: (code: string | null) => Disposition | null; agents: Map<number, number[]> }
 
+// What the plan reads (rules, departments, the code mapping, agents) changes rarely and is read for
+// every HL7 message: kept while one cheap fingerprint of those small tables says it is the same.
+let cached: { fingerprint: string; ctx: PlanContext } | null = null
+async function fingerprint(db: Db): Promise<string> {
+  // the rows themselves, not ids and versions: two databases in one process (tests) never share a context
+  const { rows } = await sql<{ f: string }>`SELECT concat_ws('/',
+    (SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY r.id), '')) FROM callback_rule r),
+    (SELECT md5(coalesce(string_agg(d::text, ',' ORDER BY d.id), '')) FROM department d),
+    (SELECT md5(coalesce(string_agg(m::text, ',' ORDER BY m.kind, m.code), '')) FROM his_code_map m),
+    (SELECT md5(coalesce(string_agg(a.department_id || ':' || a.user_id || ':' || u.active, ',' ORDER BY a.department_id, a.user_id), '')) FROM department_agent a JOIN app_user u ON u.id = a.user_id)) AS f`.execute(db)
+  return rows[0]!.f
+}
+
+export async function currentPlanContext(db: Db): Promise<PlanContext> {
+  const f = await fingerprint(db)
+  if (cached?.fingerprint === f) return cached.ctx
+  const ctx = await planContext(db)
+  cached = { fingerprint: f, ctx }
+  return ctx
+}
+
 export async function planContext(db: Db): Promise<PlanContext> {
   const [rules, departments, codes, agents] = await Promise.all([
     loadRules(db),
@@ -170,7 +191,7 @@ export async function planContext(db: Db): Promise<PlanContext> {
 export function callbackPlanner(timeZone: string): StayPlanner {
   return {
     async begin(trx) {
-      const ctx = await planContext(trx)
+      const ctx = await currentPlanContext(trx)
       const load = new AgentLoad(trx)
       const planning: Planning = {
         map: (r) => ({ departmentId: ctx.departmentOf(r.departmentCode), disposition: ctx.dispositionOf(r.dispositionCode) }),
