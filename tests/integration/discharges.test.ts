@@ -321,6 +321,18 @@ test('CSV in GBK (as Excel saves it in China) is read right; 100,000 rows are re
   assert.is(await t.db.db.selectFrom('stay').select('id').where('visit_number', '=', 'H0').executeTakeFirst(), undefined)
 })
 
+test('a long CSV tells the uploader\'s screen how far the check has come', async () => {
+  const live = await t.connect('agent')
+  const day = localDay(0)
+  const rows = Array.from({ length: 10_000 }, (_, i) => `L${i},ML${i},某某,F,1955-03-04,13500004444,0201,周医生,${day} 09:00,,`)
+  rows.push(`LBAD,MLBAD,某某,F,1955-02-30,13500004444,0201,周医生,${day} 09:00,,`)
+  const res = await upload(csv(rows))
+  assert.is(res.status, 422)
+  const first = await live.next((m) => m.type === 'discharges.import')
+  const second = await live.next((m) => m.type === 'discharges.import')
+  assert.equal([first.data, second.data], [{ phase: 'checking', checked: 5000, total: 10_001 }, { phase: 'checking', checked: 10_000, total: 10_001 }])
+})
+
 test('changing a rule re-plans calls not yet due and says how many', async () => {
   await t.call('agent', 'POST', '/api/discharges', [record('P1', { department: '0401', diagnoses: [] }), record('P2', { department: '0401', diagnoses: [] })])
   const rules = (await t.call('admin', 'GET', '/api/callback-rules')).body.items as any[]

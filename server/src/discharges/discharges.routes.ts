@@ -12,6 +12,7 @@ import { applyRecords, type RecordResult, type StayPlanner } from './intake.ts'
 export const MAX_BATCH = 1000
 export const MAX_CSV_ROWS = 50_000
 const CSV_LIMIT = 64 * 1024 * 1024
+const PROGRESS_EVERY = 5000
 const CSV_COLUMNS = ['source', 'event', 'visitNumber', 'mrn', 'name', 'sex', 'birthDate', 'mobile', 'homePhone', 'relativePhone', 'department', 'ward', 'bed', 'attendingDoctor', 'responsibleNurse', 'patientClass', 'admittedAt', 'dischargedAt', 'disposition', 'diagnoses', 'procedures', 'deceased', 'doNotCall']
 const PHONE_COLUMNS = { mobile: 'mobile', homePhone: 'home', relativePhone: 'relative' } as const
 
@@ -63,7 +64,7 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 export interface CsvReport { ok: boolean; rows: number; errors: { row: number; field: string; message: string }[]; records: { index: number; record: DischargeRecord }[] }
 
 /** Every row checked before anything is written; the work yields every 500 rows so other requests go on. */
-export async function checkCsv(bytes: Buffer, timeZone: string): Promise<CsvReport> {
+export async function checkCsv(bytes: Buffer, timeZone: string, progress: (checked: number, total: number) => void = () => {}): Promise<CsvReport> {
   const { text } = decodeCsv(bytes)
   const rows = parseCsv(text)
   const errors: CsvReport['errors'] = []
@@ -76,6 +77,7 @@ export async function checkCsv(bytes: Buffer, timeZone: string): Promise<CsvRepo
   const seen = new Map<string, number>()
   for (let i = 0; i < rows.length; i++) {
     if (i % 500 === 499) await yieldToOthers()
+    if (i % PROGRESS_EVERY === PROGRESS_EVERY - 1) progress(i + 1, rows.length)
     const row = i + 1
     try {
       const record = checkRecord(csvRow(rows[i]!), { source: 'upload', origin: 'upload', timeZone })
@@ -92,7 +94,7 @@ export async function checkCsv(bytes: Buffer, timeZone: string): Promise<CsvRepo
   return { ok: errors.length === 0, rows: rows.length, errors, records }
 }
 
-export async function dischargeRoutes(app: App, { db, config }: Services, planner: StayPlanner) {
+export async function dischargeRoutes(app: App, { db, config, live }: Services, planner: StayPlanner) {
   app.post('/api/discharges', {
     schema: {
       body: Type.Union([Type.Array(Type.Unknown(), { minItems: 1, maxItems: MAX_BATCH }), Type.Object({}, { additionalProperties: true })]),
@@ -128,7 +130,12 @@ export async function dischargeRoutes(app: App, { db, config }: Services, planne
       schema: { response: { 200: Summary, ...errors } },
     }, async (request, reply) => {
       if (!Buffer.isBuffer(request.body)) throw new HttpError(415, 'unsupported_media_type', 'send the file as text/csv with a header row', 'body')
-      const report = await checkCsv(request.body, config.timeZone)
+      // a long file tells the uploader's screens how far the check has come, then that it is being applied
+      const user = request.user!
+      const tell = (phase: 'checking' | 'applying', checked: number, total: number) =>
+        live.broadcast({ type: 'discharges.import', data: { phase, checked, total }, at: new Date().toISOString() }, (u) => u.id === user.id)
+      const report = await checkCsv(request.body, config.timeZone, (checked, total) => tell('checking', checked, total))
+      if (report.ok && report.rows >= PROGRESS_EVERY) tell('applying', report.rows, report.rows)
       if (!report.ok) throw new HttpError(422, 'invalid_rows', `${report.errors.length} row error(s) in ${report.rows} rows; nothing was applied`, report.errors[0]?.field, { rows: report.errors })
       const results = await applyRecords(db, report.records, planner)
       return reply.status(200).send(summarise(results))
