@@ -67,7 +67,7 @@ test('an admin adds a ward with its extension, and a team with its service point
   await admin.context.close()
 })
 
-test('the service point prints waiting job sheets as one PDF and marks them printed', async ({ browser }) => {
+test('the service point prints waiting job sheets as one PDF, then confirms them printed', async ({ browser }) => {
   const lead = await signedIn(browser, 'lead')
   await expect(lead.page).toHaveURL(/\/station$/)
   await expect(lead.page.getByRole('heading', { name: /待打印工作单/ })).toBeVisible()
@@ -78,7 +78,11 @@ test('the service point prints waiting job sheets as one PDF and marks them prin
     await lead.page.getByLabel('全选').check()
     const [pdf] = await Promise.all([lead.page.waitForEvent('popup'), lead.page.getByRole('button', { name: /打印所选/ }).click()])
     expect(pdf.url()).toContain('/api/job-sheets.pdf?ids=')
-    await expect(lead.page.getByText(/已标记打印/)).toBeVisible()
+    await expect(lead.page.getByText(/已发送 \d+ 张到打印机/)).toBeVisible()
+    // sent is not printed: the sheets leave the queue when the station confirms they came out
+    await lead.page.getByLabel('全选').check()
+    await lead.page.getByRole('button', { name: /确认所选已打印/ }).click()
+    await expect(lead.page.getByText(/已确认打印/)).toBeVisible()
     await expect(boxes).toHaveCount(0)
   }
   await lead.context.close()
