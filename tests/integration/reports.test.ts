@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { seedHistory } from '../../server/src/demo/history.ts'
 
 let t: TestApp
 const dir = mkdtempSync(join(tmpdir(), 'hotline-reports-'))
@@ -154,6 +155,26 @@ test('the order export: one row per order created in the period, real dates and 
   assert.is(data[0]![1]!.v, '2026-03-02T09:00:00')
   assert.is(data[1]![9]!.v, 2)
   assert.is(data[1]![9]!.t, 'number')
+})
+
+test('demo history: days a dashboard rolled up while empty count their generated orders, and the reports agree', async () => {
+  const days = [5, 4, 3, 2, 1].map((n) => new Date(Date.now() - n * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10))
+  const period = `from=${days[0]}&to=${days[4]}`
+  assert.is((await t.call('manager', 'GET', `/api/kpi?${period}`)).body.counts.created, 0)
+  const written = await seedHistory(t.db.db, days, 'Asia/Shanghai', 200)
+  assert.ok(written > 400 && written < 1500, `${written} orders for five days at 200 a weekday`)
+  const k = (await t.call('manager', 'GET', `/api/kpi?${period}`)).body
+  assert.is(k.counts.created + (await t.db.db.selectFrom('work_order').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'cancelled').where('routing_reason', '=', '演示历史数据').executeTakeFirstOrThrow()).n * 1, written)
+  assert.ok(k.timelinessRate > 0.75 && k.timelinessRate < 0.97, `timeliness ${k.timelinessRate}`)
+  assert.ok(k.chaseRate > 0.01 && k.chaseRate < 0.2, `chase rate ${k.chaseRate}`)
+  assert.ok(k.satisfaction.rated > 0)
+  const [summary] = readXlsx((await download(`/api/reports/kpi.xlsx?${period}`)).body, 'history.xlsx')
+  assert.is(rowOf(summary!, '及时率')![1]!.v, k.timelinessRate)
+  assert.is(rowOf(summary!, '及时率')![3]!.v, k.counts.completed)
+  // the order numbers of a day follow the order they came in
+  const numbers = await t.db.db.selectFrom('work_order').select('number').where('routing_reason', '=', '演示历史数据').orderBy('created_at').execute()
+  const first = numbers.filter((r) => r.number.startsWith(`WO-${days[0]!.replace(/-/g, '')}`)).map((r) => r.number)
+  assert.equal(first, [...first].sort())
 })
 
 test('bad input is a 400 naming the field; roles as the permission table says', async () => {
