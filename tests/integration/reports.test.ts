@@ -189,6 +189,7 @@ test('bad input is a 400 naming the field; roles as the permission table says', 
     const res = await t.call('manager', 'GET', url)
     assert.is(res.status, 400, `${url}: ${res.status}`)
     assert.is(res.body.field, field, `${url}: ${JSON.stringify(res.body)}`)
+    assert.not.ok(res.headers['content-disposition'], 'a refusal is not a file')
   }
   const unknown = await t.call('manager', 'GET', `/api/reports/payroll.xlsx?${PERIOD}`)
   assert.is(unknown.status, 400)

@@ -59,8 +59,8 @@ export async function reportRoutes(app: App, { db, config }: Services) {
       hospital: config.hospitalName, period: `${from} — ${to}`, team: team ? (lang === 'en' && team.name_en) || team.name : L.allTeams,
       generatedAt: `${localStamp(config.timeZone)} (${config.timeZone})`, generatedBy: user.displayName,
     }
-    const filename = `hotline100-${report}-${from}-${to}.${format}`
-    reply.header('content-type', TYPES[format]).header('content-disposition', `attachment; filename="${filename}"`)
+    // set only on the file itself: a refusal below stays a plain JSON answer
+    const asFile = () => reply.header('content-type', TYPES[format]).header('content-disposition', `attachment; filename="hotline100-${report}-${from}-${to}.${format}"`)
 
     if (report === 'orders') {
       if (format !== 'xlsx') throw badRequest('file', 'the order export is XLSX only')
@@ -75,10 +75,11 @@ export async function reportRoutes(app: App, { db, config }: Services) {
       }
       const stream = createReadStream(file)
       stream.once('close', () => { void unlink(file).catch(() => {}) })
-      return reply.send(stream)
+      return asFile().send(stream)
     }
     const doc = await buildReport(report, { db, query, lang, header })
-    return reply.send(await runInWorker<RenderInput>(new URL('./render.task.ts', import.meta.url), { format, doc }))
+    const bytes = await runInWorker<RenderInput>(new URL('./render.task.ts', import.meta.url), { format, doc })
+    return asFile().send(bytes)
   })
 
   /** Pages of orders from the database into the worker's streaming writer, one page in flight. */
