@@ -347,6 +347,6 @@ rows.push(...await amiRows(smoke))
 // the HIS's side of the callback desk: HL7 discharges with ACKs and the supervisor's CSV upload
 rows.push(...await hl7Rows(smoke, ADMIN_URL))
 // the SMS channel: submits through our SMPP client against Net::SMPP's SMSC
-rows.push(...await smsRows(smoke))
+rows.push(...await smsRows(smoke, ADMIN_URL))
 console.log(`\nnpm run bench${smoke ? ' -- --smoke' : ''}\n`)
 printTable(rows)

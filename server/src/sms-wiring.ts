@@ -21,7 +21,8 @@ export function startSms(db: Kysely<DB>, config: Config, options: MessagingOptio
     timer = setInterval(() => {
       if (busy) return
       busy = true
-      sweep().catch((err) => options.onError?.(err)).finally(() => { busy = false })
+      // a survey just queued goes now, not a worker interval later
+      sweep().then((queued) => { if (queued > 0) return runtime.worker.tick() }).catch((err) => options.onError?.(err)).finally(() => { busy = false })
     }, config.sms.intervalMs)
     timer.unref()
   }
