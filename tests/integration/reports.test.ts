@@ -190,6 +190,7 @@ test('bad input is a 400 naming the field; roles as the permission table says', 
     assert.is(res.status, 400, `${url}: ${res.status}`)
     assert.is(res.body.field, field, `${url}: ${JSON.stringify(res.body)}`)
     assert.not.ok(res.headers['content-disposition'], 'a refusal is not a file')
+    if (field !== 'from') assert.ok(/[\u4e00-\u9fff]/.test(res.body.message) && res.body.messageEn, JSON.stringify(res.body))
   }
   const unknown = await t.call('manager', 'GET', `/api/reports/payroll.xlsx?${PERIOD}`)
   assert.is(unknown.status, 400)

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { App } from '../http/types.ts'
-import { badRequest } from '../http/errors.ts'
+import { HttpError } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import { checkDay } from '../kpi/kpi.routes.ts'
 import type { KpiQuery } from '../kpi/kpi.queries.ts'
@@ -28,6 +28,9 @@ const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
 const FILE = '^(kpi|weekly-volume|chases|complaints|staff|orders)\\.(xlsx|pdf)$'
 const TYPES = { xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', pdf: 'application/pdf' }
 
+/** A 400 naming the field, in Chinese with the English beside it, as the screens show messages. */
+const refuse = (field: string, zh: string, en: string) => new HttpError(400, 'bad_request', zh, field, { messageEn: en })
+
 function localStamp(timeZone: string, at = new Date()) {
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
     .formatToParts(at).map((x) => [x.type, x.value]))
@@ -45,13 +48,13 @@ export async function reportRoutes(app: App, { db, config }: Services) {
     const { from, to } = request.query
     const start = checkDay('from', from)
     const end = checkDay('to', to)
-    if (end < start) throw badRequest('to', 'to is before from')
-    if ((end.getTime() - start.getTime()) / 86_400_000 + 1 > MAX_DAYS) throw badRequest('to', `a report covers at most ${MAX_DAYS} days`)
+    if (end < start) throw refuse('to', '结束日期早于开始日期', 'to is before from')
+    if ((end.getTime() - start.getTime()) / 86_400_000 + 1 > MAX_DAYS) throw refuse('to', `报表期间最长 ${MAX_DAYS} 天`, `a report covers at most ${MAX_DAYS} days`)
     const user = request.user!
     // a team lead's reports are their own team's, as on the KPI page
     const teamId = user.role === 'team_lead' ? user.teamId ?? undefined : request.query.teamId
     const team = teamId ? await findTeam(db, teamId) : undefined
-    if (teamId && !team) throw badRequest('teamId', `no team ${teamId}`)
+    if (teamId && !team) throw refuse('teamId', `没有编号为 ${teamId} 的班组`, `no team ${teamId}`)
     const lang = request.query.lang ?? 'zh'
     const L = REPORT_LABELS[lang]
     const query: KpiQuery = { from, to, teamId, timeZone: config.timeZone }
@@ -63,9 +66,9 @@ export async function reportRoutes(app: App, { db, config }: Services) {
     const asFile = () => reply.header('content-type', TYPES[format]).header('content-disposition', `attachment; filename="hotline100-${report}-${from}-${to}.${format}"`)
 
     if (report === 'orders') {
-      if (format !== 'xlsx') throw badRequest('file', 'the order export is XLSX only')
+      if (format !== 'xlsx') throw refuse('file', '工单明细只提供 Excel', 'the order export is XLSX only')
       const total = await countOrders(db, query)
-      if (total > MAX_ORDER_ROWS) throw badRequest('to', `the period has ${total} orders; one export holds at most ${MAX_ORDER_ROWS}: choose a shorter period`)
+      if (total > MAX_ORDER_ROWS) throw refuse('to', `该期间有 ${total} 张工单，一次最多导出 ${MAX_ORDER_ROWS} 张，请缩短期间`, `the period has ${total} orders; one export holds at most ${MAX_ORDER_ROWS}: choose a shorter period`)
       const file = join(tmpdir(), `hotline100-orders-${randomUUID()}.xlsx`)
       try {
         await exportOrders(query, file, { ...header, title: L.titles.orders, labels: L.header }, lang)
