@@ -28,7 +28,7 @@ test('an admin points the cleaning rule at another team and the next cleaning or
   await admin.context.close()
 })
 
-test('an admin adds a ward with its extension, and a team with its service point and a person on duty who later leaves', async ({ browser }) => {
+test('an admin adds a ward with its extension, and a team with its service point and a person, off duty until put on duty, who later leaves', async ({ browser }) => {
   const admin = await signedIn(browser, 'admin')
   await admin.page.getByRole('tab', { name: '地点与分机' }).click()
   await admin.page.getByLabel('上级地点').selectOption({ label: '北院区 / 综合楼 / 3F' })
@@ -58,7 +58,12 @@ test('an admin adds a ward with its extension, and a team with its service point
   await gas.getByLabel('新增人员').fill('周工')
   await gas.getByRole('button', { name: '新增' }).click()
   await expect(gas.getByRole('cell', { name: '周工', exact: true })).toBeVisible()
+  // a new person starts off duty: orders reach them only once someone puts them on duty
+  await expect(gas.getByLabel('周工 在岗')).not.toBeChecked()
+  await gas.getByLabel('周工 在岗').check()
   await expect(gas.getByLabel('周工 在岗')).toBeChecked()
+  // on duty with no login: the admin is told on every tab
+  await expect(admin.page.getByRole('alert').filter({ hasText: '名在岗人员没有登录账号' })).toBeVisible()
   await shot(admin.page, 'admin-teams')
   // and when he leaves, he is gone from the team (after a confirmation)
   admin.page.once('dialog', (d) => d.accept())
