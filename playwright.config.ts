@@ -28,6 +28,8 @@ export default defineConfig({
     url: `http://127.0.0.1:${PORT}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
-    env: { PORT: String(PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', PUBLIC_URL: `http://127.0.0.1:${PORT}` },
+    // no year of demo history: the flows need a quiet server and a hospital with only their own orders;
+    // one browser signs in as the same demo users dozens of times a minute
+    env: { PORT: String(PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', PUBLIC_URL: `http://127.0.0.1:${PORT}`, DEMO_HISTORY_DAYS: '0', SIGNIN_PER_MINUTE: '200' },
   },
 })

@@ -19,6 +19,8 @@ export interface Config {
   timeZone: string
   publicUrl: string
   sessionHours: number
+  /** sign-in attempts a minute per client address and username (SIGNIN_PER_MINUTE) */
+  signInPerMinute: number
   escalation: EscalationLevel[]
   escalationIntervalMs: number
   webDir: string | null
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     timeZone: env.HOSPITAL_TZ ?? 'Asia/Shanghai',
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
     sessionHours: Number(env.SESSION_HOURS ?? 12),
+    signInPerMinute: env.SIGNIN_PER_MINUTE ? positiveInteger('SIGNIN_PER_MINUTE', env.SIGNIN_PER_MINUTE) : 10,
     escalation: parseEscalation(env.ESCALATION ?? '0:team_lead,30:manager'),
     escalationIntervalMs: Number(env.ESCALATION_INTERVAL_MS ?? 15000),
     webDir: env.WEB_DIR ?? null,

@@ -14,7 +14,7 @@ const User = Type.Object({
 })
 
 export async function accountRoutes(app: App, { db, config }: Services) {
-  const allowAttempt = createThrottle()
+  const allowAttempt = createThrottle(config.signInPerMinute)
   const failUnknown = createUnknownNameLocks()
   app.post('/api/session', {
     schema: {
