@@ -5,13 +5,16 @@
 // chased, cancelled, complained about, or still open and overdue; ratings on about a third.
 // Deterministic per day (setseed), so two fresh demos show the same figures.
 // A year on the embedded database takes minutes, so the server fills it after it starts
-// listening, three days per transaction from the newest back (requests run in between), with their
+// listening, one day per transaction from the newest back with a pause between (a desk using the demo
+// meanwhile waits at most one day's insert, about half a second), with their
 // KPI rollup, resuming after a restart.
 import { sql, type Kysely } from 'kysely'
 import type { DB } from '../db/types.ts'
 
 const SETTING = 'demo_history'
-const CHUNK_DAYS = 3
+const CHUNK_DAYS = 1
+/** between two days: the requests waiting for the (single, embedded) connection go first */
+const PAUSE_MS = 100
 
 // share of calls by local hour 0–23: night calm, 08–11 and 14–16 busy
 const HOURS = [4, 3, 2, 2, 2, 3, 6, 12, 22, 24, 22, 16, 10, 12, 20, 21, 18, 13, 9, 8, 7, 6, 5, 4]
@@ -139,8 +142,7 @@ export async function fillDemoHistory(db: Kysely<DB>, timeZone: string, perDay: 
     // their KPI rollup now, so a dashboard over the days already filled is quick
     await sql`SELECT kpi_refresh(${chunk[0]}::date, ${chunk[chunk.length - 1]}::date)`.execute(db)
     progress(written, Math.max(0, rows.length - CHUNK_DAYS))
-    // let the requests waiting for the (single, embedded) connection in
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
   }
   await sql`ANALYZE work_order`.execute(db)
   await sql`DELETE FROM hotline_setting WHERE key = ${SETTING}`.execute(db)
