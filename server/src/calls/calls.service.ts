@@ -104,13 +104,12 @@ export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: Tele
           outcome: e.outcome, hangup_cause: e.cause, ...(e.linkedid ? { linkedid: e.linkedid } : {}),
           ...(answered ? { state: 'answered', answered_at: e.at } : {}),
           ...(over ? { state: 'failed', ended_at: e.at, duration_sec: 0, hangup_cause_text: OUTCOME_TEXT[e.outcome]!.zh } : {}),
-        }).where('id', '=', callIdOf(e.reference)).where('state', 'in', ['dialing', 'answered']).returning(['id', 'created_by']).executeTakeFirst()
+        }).where('id', '=', callIdOf(e.reference)).where('state', 'in', ['dialing', 'answered']).returning(['id', 'created_by', 'callee_number']).executeTakeFirst()
         if (call?.created_by) send('call.outcome', { callId: call.id, outcome: e.outcome, text: OUTCOME_TEXT[e.outcome] }, call.created_by)
         // someone got through to a number that had called and found nobody: its missed calls are dealt with
-        if (call && answered) {
-          const back = await db.selectFrom('call').select('callee_number').where('id', '=', call.id).executeTakeFirst()
+        if (call?.callee_number && answered) {
           const cleared = await db.updateTable('call').set({ called_back_by: call.id }).where('state', '=', 'missed').where('called_back_by', 'is', null)
-            .where('caller_number', '=', back?.callee_number ?? '').returning('id').execute()
+            .where('caller_number', '=', call.callee_number).returning('id').execute()
           if (cleared.length) send('call.calledBack', { callId: call.id, missed: cleared.map((c) => c.id) }, 'desks')
         }
         return
