@@ -12,6 +12,9 @@ test('the callback agent uploads a list with a bad row, reads the report, then u
   test.setTimeout(120_000)
   const { page, context } = await signedIn(browser, 'agent')
   await expect(page).toHaveURL(/\/callbacks$/)
+  // the agent's home is the workspace; the lists and the plan are its second tab
+  await page.getByRole('link', { name: '名单与计划' }).click()
+  await expect(page).toHaveURL(/\/callbacks\/plan$/)
   // the demo's week is planned already
   await expect(page.getByRole('table', { name: '回访计划' })).toContainText('骨科术后回访', { timeout: 30_000 })
   await page.getByLabel('出院患者名单（CSV，UTF-8 或 GBK）').setInputFiles({ name: 'discharges.csv', mimeType: 'text/csv', buffer: Buffer.from([header, good, bad].join('\r\n')) })

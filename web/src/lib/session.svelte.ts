@@ -21,7 +21,7 @@ export const SCREENS: Record<string, string[]> = {
   manage: ['manager', 'team_lead', 'admin'],
   admin: ['admin'],
   sms: ['admin', 'manager', 'operator', 'team_lead', 'callback_agent'],
-  // the callback supervisor's upload and plan (the agents' workspace comes later)
+  // 回访: the agent's workspace, the lists and plan; the supervisor panel for manager and admin
   callbacks: ['callback_agent', 'manager', 'admin'],
   // one order's page (/tech/orders/:id): what the job sheet's QR code and the board's links open
   order: ['operator', 'technician', 'team_lead', 'manager', 'admin'],
