@@ -75,7 +75,7 @@ export const zh = {
     outcomes: { answered: '已接通', no_answer: '无人接听', busy: '对方忙', invalid_number: '空号', unreachable: '无法接通', agent_no_answer: '坐席话机未接起', failed: '呼叫失败', cancelled: '已取消' },
     questions: '回访问卷', keys: { scale: '按 1–5', yes_no: '按 Y 是 / N 否', choice: '按数字 1–{n}', text: '文字回答' }, required: '必答', urgentAnswer: '需关注',
     yes: '是', no: '否', notes: '备注', disposition: '回访结果',
-    dispositions: { completed: '完成回访', no_answer: '无人接听', busy: '对方忙', invalid_number: '空号', unreachable: '无法接通', refused: '拒绝回访', wrong_person: '非本人 / 打错', call_back_later: '约定稍后回拨', readmitted: '已再次入院', deceased: '患者已故' },
+    dispositions: { completed: '完成回访', no_answer: '无人接听', busy: '对方忙', invalid_number: '空号', unreachable: '无法接通', refused: '拒绝回访', wrong_person: '非本人 / 打错', call_back_later: '约定稍后回拨', readmitted: '已再次入院', deceased: '患者已故', do_not_call: '要求不再拨打', agent_missed: '坐席话机未接' },
     callBackAt: '约定回拨时间', doNotCall: '不要再打了', submit: '提交结果 (Ctrl+Enter)', submitting: '提交中…', saved: '已保存：{name}，任务{status}', noAttempt: '接通后才能提交结果；请先拨打', current: '当前通话' },
   cbs: { title: '回访班组监控', agents: '坐席状态', agent: '回访专员', state: '状态', since: '持续', task: '当前任务', dialled: '拨打', reached: '接通', completed: '完成', talk: '通话', wrap: '整理',
     today: '今日', departments: '科室队列', department: '科室', due: '应访', done: '已完成', left: '剩余', unreachable: '无法联系', noAgents: '没有回访专员', noDepartments: '没有科室',

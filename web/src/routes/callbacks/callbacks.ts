@@ -1,5 +1,6 @@
 // The callback workspace's view of docs/CALLBACKS.md: the agent's state, the queue, the patient card.
 // Numbers arrive masked from the server; `masked` masks once more so none is ever shown whole here.
+import { i18n } from '$lib/i18n/index.svelte'
 
 export type AgentState = 'offline' | 'ready' | 'dialing' | 'on_call' | 'wrap_up' | 'paused'
 export type PauseReason = 'break' | 'training' | 'meeting' | 'other'
@@ -17,7 +18,7 @@ export interface Me {
 export interface QueueItem {
   id: number; status: string; priority: number; dueAt: string; windows: { from: string; to: string }[]; inWindow: boolean
   nextAttemptAt: string | null; attempts: number; appointmentAt: string | null
-  patient: { name: string; sex: string; age: number | null }; department: string | { name: string; nameEn?: string | null } | null; procedure: string | null; phone: string | null
+  patient: { name: string; sex: string; age: number | null }; department: string | { name: string; nameEn?: string | null } | null; departmentEn?: string | null; pool?: boolean; procedure: string | null; phone: string | null
 }
 export interface Queue { today: string; counters: Counters; items: QueueItem[] }
 
@@ -29,11 +30,11 @@ export interface Question {
 export interface Card {
   id: number; status: string
   patient: { name: string; sex: string; age: number | null }
-  department: string; ward: string | null; bed: string | null; doctor: string | null; nurse: string | null
+  department: string; departmentEn: string | null; ward: string | null; bed: string | null; doctor: string | null; nurse: string | null
   dischargedAt: string | null; daysSince: number | null; procedure: string | null; diagnosis: string | null
   phones: { use: string | null; number: string }[]
   opening: string; questions: Question[]
-  attempts: { id: number; at: string | null; outcome: string | null; disposition: string | null; phone: string | null; agent: string | null }[]
+  attempts: { id: number; at: string | null; outcome: string | null; disposition: string | null; phone: string | null; use: string | null; agent: string | null }[]
   earlier: { id: number; at: string | null; title: string; status: string | null; disposition: string | null; notes: string | null }[]
   /** an answered attempt still waiting for its disposition */
   openAttemptId: number | null
@@ -53,30 +54,32 @@ export function masked(phone: string | null | undefined): string {
 export function toCard(raw: any): Card {
   const stay = raw.stay ?? {}
   const patient = raw.patient ?? {}
-  const attempts = (raw.attempts ?? []).map((a: any) => ({
+  // the attempts of this callback: `history` (where `attempts` is their count) or `attempts` itself
+  const list: any[] = Array.isArray(raw.attempts) ? raw.attempts : Array.isArray(raw.history) ? raw.history : []
+  const attempts = list.map((a: any) => ({
     id: a.id, at: a.startedAt ?? a.at ?? a.createdAt ?? null, outcome: a.outcome ?? null, disposition: a.disposition ?? null,
-    phone: a.phone ?? a.number ?? null, agent: text(a.agent) ?? a.agentName ?? null,
+    phone: a.phone ? masked(a.phone) : null, use: a.phoneUse ?? null, agent: text(a.agent) ?? a.agentName ?? null,
   }))
   const open = attempts.find((a: Card['attempts'][number]) => a.outcome === 'answered' && !a.disposition)
   return {
     id: raw.id ?? raw.task?.id, status: raw.status ?? raw.task?.status ?? '',
     patient: { name: patient.name ?? '', sex: patient.sex ?? 'U', age: patient.age ?? null },
-    department: text(stay.department ?? raw.department) ?? '', ward: stay.ward ?? null, bed: stay.bed ?? null,
+    department: text(stay.department ?? raw.department) ?? '', departmentEn: stay.departmentEn ?? null, ward: stay.ward ?? null, bed: stay.bed ?? null,
     doctor: stay.doctor ?? stay.attendingDoctor ?? null, nurse: stay.nurse ?? stay.responsibleNurse ?? null,
     dischargedAt: stay.discharged ?? stay.dischargedAt ?? null, daysSince: stay.daysSince ?? stay.daysSinceDischarge ?? null,
     procedure: text(stay.procedure), diagnosis: text(stay.diagnosis),
     phones: (raw.phones ?? (raw.phone ? [{ number: raw.phone }] : [])).map((p: any) => (typeof p === 'string' ? { use: null, number: masked(p) } : { use: p.use ?? null, number: masked(p.number ?? p.phone) })),
     opening: raw.opening ?? '', questions: raw.questions ?? raw.template?.questions ?? [],
     attempts,
-    earlier: (raw.earlier ?? raw.earlierCallbacks ?? raw.history ?? []).map((e: any) => ({
-      id: e.id, at: e.at ?? e.completedAt ?? e.dueAt ?? e.dueDate ?? null, title: text(e.template) ?? text(e.rule) ?? e.title ?? '',
-      status: e.status ?? null, disposition: e.disposition ?? null, notes: e.notes ?? null,
+    earlier: (raw.earlier ?? []).map((e: any) => ({
+      id: e.id, at: e.at ?? e.completedAt ?? e.dueDate ?? e.dueAt ?? null, title: text(e.template) ?? text(e.department) ?? e.title ?? '',
+      status: e.status ?? null, disposition: e.disposition ?? e.outcome ?? null, notes: e.notes ?? null,
     })),
     openAttemptId: raw.openAttemptId ?? open?.id ?? null,
   }
 }
 
-export const departmentName = (d: QueueItem['department']) => (d === null ? '' : typeof d === 'string' ? d : d.name)
+export const departmentName = (d: QueueItem['department'], en?: string | null) => (i18n.locale === 'en' && en ? en : d === null ? '' : typeof d === 'string' ? d : (i18n.locale === 'en' && d.nameEn) || d.name)
 
 /** `2026-12-01T10:00` in the browser's own time, as a datetime-local input wants it */
 export function localInput(date: Date) {
