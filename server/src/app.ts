@@ -43,10 +43,16 @@ import { startSms } from './sms-wiring.ts'
 import { dischargeRoutes } from './discharges/discharges.routes.ts'
 import { callbackRoutes } from './callbacks/callbacks.routes.ts'
 import { callbackPlanner } from './callbacks/plan.ts'
+import { startDialer } from './callbacks/dialer.ts'
+import { workspaceRoutes } from './callbacks/workspace.routes.ts'
 
 const Health = Type.Object({ status: Type.String(), db: Type.String(), live: Type.String(), pbx: Type.String(), version: Type.String() })
 
-export interface BuildOptions { logger?: boolean | object; escalationTimer?: boolean; telephony?: TelephonyPort | null; sms?: MessagingOptions }
+export interface BuildOptions {
+  logger?: boolean | object; escalationTimer?: boolean; telephony?: TelephonyPort | null; sms?: MessagingOptions
+  /** the callback dialer: a clock the tests move, and whether its timer runs (tests call tick()) */
+  dialer?: { now?: () => Date; timer?: boolean }
+}
 
 export async function buildApp(config: Config, database: Database, options: BuildOptions = {}) {
   const app = Fastify({
@@ -114,6 +120,9 @@ export async function buildApp(config: Config, database: Database, options: Buil
   // discharges from the HIS are planned as callbacks in the same transaction
   await dischargeRoutes(app, services, callbackPlanner(config.timeZone))
   await callbackRoutes(app, services)
+  const dialer = startDialer({ db: database.db, live, telephony, config, now: options.dialer?.now, log: (err) => app.log.error({ err }, 'callback dialer') })
+  services.dialer = dialer
+  await workspaceRoutes(app, services, dialer)
 
   // the built web app (SvelteKit, static) on the same port; unknown paths fall back to its index
   const webDir = config.webDir ?? join(import.meta.dirname, '../../web/build')
@@ -130,7 +139,9 @@ export async function buildApp(config: Config, database: Database, options: Buil
   let stopRecordingSweep = () => {}
   if (telephony) {
     const calls = startCallHandling(database.db, live, telephony, config, (err) => app.log.error({ err }, 'call event failed'))
-    let wasDown = false
+    calls.onOutbound((e) => dialer.onOutbound(e))
+    // the first connect counts as "back": calls a previous run of the app left open are settled
+    let wasDown = true
     telephony.onStatus((status) => {
       live.broadcast({ type: 'pbx.status', data: { status }, at: new Date().toISOString() })
       if (status === 'up' && wasDown) calls.reconcile().catch((err) => app.log.error({ err }, 'call reconcile failed'))
@@ -142,7 +153,9 @@ export async function buildApp(config: Config, database: Database, options: Buil
     stopRecordingSweep = () => clearInterval(sweep)
     services.calls = calls
   }
+  if (options.dialer?.timer !== false) dialer.start()
   app.addHook('onClose', async () => {
+    dialer.stop()
     stopEscalation()
     await services.sms?.stop()
     stopRecordingSweep()

@@ -1,4 +1,6 @@
 // Every setting comes from the environment; README "Configuration" lists them all.
+import { parseCallingHours, type CallingHours } from './callbacks/hours.ts'
+
 export interface EscalationLevel { afterMinutes: number; notify: 'team_lead' | 'manager' }
 
 export interface Config {
@@ -38,6 +40,8 @@ export interface Config {
   hl7: { port: number | null; host: string }
   /** the SMS channel (server/src/messaging); README "SMS" */
   sms: SmsConfig
+  /** the callback desk's dialer (server/src/callbacks); README "Callbacks" */
+  callbacks: { hours: CallingHours; intervalMs: number }
 }
 
 export interface SmsConfig {
@@ -120,6 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       optOutKeywords: (env.SMS_OPT_OUT_KEYWORDS ?? '').split(',').map((w) => w.trim().toUpperCase()).filter(Boolean),
       intervalMs: Number(env.SMS_INTERVAL_MS ?? 1000),
       ratingRequest: env.SMS_RATING_REQUEST !== '0',
+    },
+    callbacks: {
+      hours: parseCallingHours(env.CALLING_HOURS ?? '09:00-12:00,14:00-20:00', env.CALLING_DAYS ?? '1-6'),
+      intervalMs: Number(env.DIALER_INTERVAL_MS ?? 1000),
     },
     ...overrides,
   }

@@ -15,7 +15,7 @@ const config = loadConfig()
 const database = await openDatabase(config)
 const applied = await migrate(database)
 // the phone system: Asterisk at ASTERISK_HOST, or the simulator for the embedded demo
-const telephony = await startTelephony(config, (err) => console.warn(`telephony: ${(err as Error).message}`))
+const telephony = await startTelephony(config, (err) => console.warn(`telephony: ${(err as Error).message}`), { demoPatients: config.demo })
 const app = await buildApp(config, database, { logger: { level: config.logLevel }, telephony })
 if (applied.length) app.log.info({ applied }, 'migrations applied')
 if (config.demo) {

@@ -6,6 +6,7 @@ import type { LiveHub } from './live/live.routes.ts'
 import type { TelephonyPort } from './calls/port.ts'
 import type { startCallHandling } from './calls/calls.service.ts'
 import type { startSms } from './sms-wiring.ts'
+import type { Dialer } from './callbacks/dialer.ts'
 
 /** What every domain's routes are handed: no globals, so tests build as many apps as they like. */
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   calls?: ReturnType<typeof startCallHandling>
   /** the SMS channel: rules, worker, gateway (server/src/messaging) */
   sms?: ReturnType<typeof startSms>
+  /** the callback desk's dialer (server/src/callbacks) */
+  dialer?: Dialer
   /** every guarded route as 'METHOD /url', for the permission walk */
   routes: string[]
 }

@@ -3,13 +3,13 @@
 import { EventEmitter } from 'node:events'
 import { AmiClient, type LinkStatus } from './ami-client.ts'
 import { CallModel, type CallEvent } from './calls.ts'
-import { PbxSimulator } from './simulator.ts'
+import { PbxSimulator, type SimulatorOptions } from './simulator.ts'
 import { header } from './ami-parser.ts'
 
 export { AmiClient, AmiError, AmiLoginError } from './ami-client.ts'
 export { AmiParser, serializeAction } from './ami-parser.ts'
 export { CallModel, deviceOf, normaliseNumber, type CallEvent, type OriginateOutcome } from './calls.ts'
-export { PbxSimulator } from './simulator.ts'
+export { PbxSimulator, type CalleeBehaviour } from './simulator.ts'
 
 export interface TelephonyOptions {
   /** null: start the simulator on a free port and use it */
@@ -24,6 +24,8 @@ export interface TelephonyOptions {
   pingIntervalMs?: number
   /** 'ami': start MixMonitor on answered hotline calls ourselves (when the dialplan does not) */
   recordingMode?: 'dialplan' | 'ami'
+  /** the built-in simulator's extra settings (registered phones, how callees behave) */
+  simulator?: Partial<SimulatorOptions>
 }
 
 export type TelephonyStatus = LinkStatus
@@ -48,7 +50,7 @@ export class Telephony extends EventEmitter {
     let simulator: PbxSimulator | null = null
     let target = o.asterisk
     if (!target) {
-      simulator = new PbxSimulator({ recordingsDir: o.recordingsDir, hotlineExten: o.hotlineExten, hotlineContext: o.hotlineContext, users: { hotline: 'simulator' } })
+      simulator = new PbxSimulator({ ...o.simulator, recordingsDir: o.recordingsDir, hotlineExten: o.hotlineExten, hotlineContext: o.hotlineContext, users: { hotline: 'simulator' } })
       const port = await simulator.start()
       target = { host: '127.0.0.1', port, user: 'hotline', secret: 'simulator' }
     }

@@ -43,7 +43,14 @@ export interface SimulatorOptions {
   outboundAnswerMs?: number
   /** Local/NNN@ctx originates: NNN that exist (another fails at once, as on a real PBX) */
   knownExtens?: string[]
+  /**
+   * How a click-to-dial callee behaves, number by number (the callback demo's patients), for numbers
+   * the lists above do not name; undefined: answers as outboundAnswerMs/outboundTalkMs say. `answer` rings answerAfterMs, talks talkMs, then hangs up.
+   */
+  callee?: (number: string) => CalleeBehaviour | undefined
 }
+
+export type CalleeBehaviour = { kind: 'answer'; answerAfterMs: number; talkMs: number } | { kind: 'busy' } | { kind: 'no_answer' } | { kind: 'invalid' }
 
 interface Channel {
   name: string; uniqueid: string; linkedid: string; state: number; callerNum: string; callerName: string
@@ -84,7 +91,7 @@ export class PbxSimulator {
       port: 0, host: '127.0.0.1', users: { hotline: 'hotline-secret' }, hotlineExten: '100', hotlineContext: 'hotline', phoneContext: 'internal',
       speed: 1, mode: 'ringGroup', operators: ['PJSIP/8001', 'PJSIP/8002', 'PJSIP/8003'], queueMembers: [], registered: ['PJSIP/8001'],
       noAnswer: ['300', '13700003333'], busy: ['400', '13600004444'], unknownNumbers: ['13900002222'], outboundTalkMs: 2000, outboundAnswerMs: 700,
-      knownExtens: ['100', '101', '200', '300', '400'], ...options,
+      knownExtens: ['100', '101', '200', '300', '400'], callee: () => undefined, ...options,
     }
     if (!this.o.queueMembers.length) this.o.queueMembers = this.o.operators
     mkdirSync(this.o.recordingsDir, { recursive: true })
@@ -717,8 +724,11 @@ export class PbxSimulator {
       this.connectedLine(callee)
       this.dialEvent('DialBegin', op, callee, { DialString: dialString })
       this.connectedLine(op, exten)
-      const refused = this.o.unknownNumbers.includes(exten) ? { cause: 1, sip: 404, status: 'NOANSWER', dialStatus: 'CHANUNAVAIL' }
-        : this.o.busy.includes(exten) ? { cause: 17, sip: 486, status: 'BUSY', dialStatus: 'BUSY' } : null
+      // the lists name particular numbers; `callee` decides the rest
+      const behaves: CalleeBehaviour = this.o.unknownNumbers.includes(exten) ? { kind: 'invalid' } : this.o.busy.includes(exten) ? { kind: 'busy' }
+        : this.o.noAnswer.includes(exten) ? { kind: 'no_answer' } : this.o.callee(exten) ?? { kind: 'answer', answerAfterMs: this.o.outboundAnswerMs, talkMs: this.o.outboundTalkMs }
+      const refused = behaves.kind === 'invalid' ? { cause: 1, sip: 404, status: 'NOANSWER', dialStatus: 'CHANUNAVAIL' }
+        : behaves.kind === 'busy' ? { cause: 17, sip: 486, status: 'BUSY', dialStatus: 'BUSY' } : null
       if (refused) {
         // the far end refuses at once (404 unallocated number, 486 busy here): Dial ends, the dialplan hangs up
         this.hangupRequest(callee, refused.cause, refused.sip)
@@ -733,8 +743,8 @@ export class PbxSimulator {
       this.varSet(op, 'RINGTIME', 0)
       this.varSet(op, 'RINGTIME_MS', 3)
       this.dialEvent('DialState', op, callee, { DialStatus: 'RINGING' })
-      const ringsOut = this.o.noAnswer.includes(exten)
-      const ended = await this.wait(call, ringsOut ? (internal ? 30_000 : 45_000) : this.o.outboundAnswerMs)
+      const ringsOut = behaves.kind === 'no_answer'
+      const ended = await this.wait(call, ringsOut ? (internal ? 30_000 : 45_000) : behaves.kind === 'answer' ? behaves.answerAfterMs : 0)
       if (call.over) return
       if (ended.includes(callee)) {
         // both legs hung up while it rings (capture 05: the operator gives up)
@@ -766,7 +776,7 @@ export class PbxSimulator {
       this.varSet(op, 'DIALEDPEERNAME', callee.name)
       this.varSet(op, 'DIALEDPEERNUMBER', dialString)
       this.dialEvent('DialEnd', op, callee, { DialStatus: 'ANSWER' })
-      await this.bridgeAndTalk(call, op, callee, this.o.outboundTalkMs, 'peer')
+      await this.bridgeAndTalk(call, op, callee, behaves.kind === 'answer' ? behaves.talkMs : this.o.outboundTalkMs, 'peer')
     } finally { call.over = true }
   }
 

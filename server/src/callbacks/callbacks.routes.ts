@@ -46,6 +46,8 @@ export async function callbackRoutes(app: App, { db, config }: Services) {
     if (q.due) query = query.where('t.due_date', '=', sql<string>`${q.due}::date`)
     if (q.agentId) query = query.where('t.assigned_user_id', '=', q.agentId)
     if (q.departmentId) query = query.where('t.department_id', '=', q.departmentId)
+    // an agent sees their own patients and the pool's, never a colleague's
+    if (request.user?.role === 'callback_agent') { const me = request.user.id; query = query.where((eb) => eb.or([eb('t.assigned_user_id', '=', me), eb('t.assigned_user_id', 'is', null)])) }
     const rows = await query.orderBy('t.due_date').orderBy('t.priority').orderBy('t.id').limit(q.limit ?? 200).execute()
     const procedures = rows.length ? await db.selectFrom('stay_procedure').select(['stay_id', 'text', 'code']).where('stay_id', 'in', rows.map((r) => r.stay_id)).orderBy('position').execute() : []
     const diagnoses = rows.length ? await db.selectFrom('stay_diagnosis').select(['stay_id', 'text', 'code']).where('stay_id', 'in', rows.map((r) => r.stay_id)).orderBy('position').execute() : []

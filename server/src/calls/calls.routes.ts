@@ -10,7 +10,7 @@ import type { Services } from '../services.ts'
 import type { CallTable, Role } from '../db/types.ts'
 import { isExtension, maskPhone, seesPhones } from '../accounts/privacy.ts'
 import { audit } from '../audit/audit.ts'
-import { normaliseNumber } from './port.ts'
+import { noPhoneDevice, pbxDown, placeCall } from './dial.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 9007199254740991 })
 const Call = Type.Object({
@@ -40,9 +40,6 @@ function toCall(c: CallRow, role: Role) {
     workOrderId: c.work_order_id, calledBackBy: c.called_back_by,
   }
 }
-
-/** The PBX cannot take a call now: the desk dials by hand and logs the call (POST /api/calls). */
-const pbxDown = () => new HttpError(503, 'pbx_down', '电话系统未连接：请手动拨号并登记通话', undefined, { messageEn: 'the phone system is not connected; dial by hand and log the call', retryAfter: 5 })
 
 export async function callRoutes(app: App, { db, config, telephony }: Services) {
   const calls = () => db.selectFrom('call').leftJoin('app_user', 'app_user.id', 'call.operator_user_id').selectAll('call').select('app_user.display_name as operator_name')
@@ -136,7 +133,7 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
   }, async (request, reply) => {
     const user = request.user!
     if (!telephony || telephony.status() !== 'up') throw pbxDown()
-    if (!user.phoneDevice) throw new HttpError(400, 'no_phone_device', '您的账号没有绑定话机，无法先呼您的话机（请管理员设置 phoneDevice）', 'phoneDevice', { messageEn: 'your account has no phone device to ring first (admin: set phoneDevice)' })
+    if (!user.phoneDevice) throw noPhoneDevice()
     let number = request.body.number
     if (!number && request.body.workOrderId) {
       // the full number stays on the server: the screen may only have seen 138****1234
@@ -145,22 +142,8 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
       number = order.requester_phone ?? order.requester_extension ?? undefined
     }
     if (!number) throw badRequest('number', 'number (or a work order with a phone number) is required')
-    // the outbound dialplan matches digits: +86 138…, 0086 … are dialled as the PBX expects them
-    const dial = normaliseNumber(number)
-    if (!/^[0-9]{3,20}$/.test(dial)) throw new HttpError(400, 'undialable_number', `号码 ${number} 无法拨打：只能拨打 3–20 位数字`, 'number', { messageEn: `${number} cannot be dialled: 3 to 20 digits expected` })
-    const call = await db.insertInto('call').values({
-      direction: 'out', caller_number: user.phoneDevice, callee_number: dial, operator_user_id: user.id, operator_device: user.phoneDevice,
-      state: 'dialing', work_order_id: request.body.workOrderId ?? null, created_by: user.id,
-    }).returning('id').executeTakeFirstOrThrow()
-    try {
-      await telephony.originate({ reference: `call-${call.id}`, device: user.phoneDevice, number: dial, context: config.outboundContext, callerId: `Hotline 100 <${config.hotlineExten}>` })
-    } catch (err) {
-      // the PBX refused or went away between the check and the action: no call, nothing half-recorded
-      await db.deleteFrom('call').where('id', '=', call.id).execute()
-      request.log.warn({ err }, 'originate failed')
-      throw pbxDown()
-    }
-    return reply.status(202).send({ callId: call.id, state: 'dialing' })
+    const call = await placeCall(db, telephony, config, { userId: user.id, device: user.phoneDevice, number, workOrderId: request.body.workOrderId })
+    return reply.status(202).send({ callId: call.callId, state: 'dialing' })
   })
 
   // while the PBX is down the desk still keeps its log: a call noted by hand

@@ -43,7 +43,13 @@ export const OUTCOME_TEXT: Record<string, { zh: string; en: string }> = {
   no_end_reported: { zh: '交换机未报告结束，已自动关闭', en: 'the PBX never reported the end; closed' },
 }
 
+/** An outbound call's turning points, once the call row says so (the callback dialer follows these). */
+export interface OutboundEvent { kind: 'answered' | 'over'; callId: number }
+
 export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: TelephonyPort, options: CallsOptions, log: (err: unknown) => void) {
+  const outbound: ((e: OutboundEvent) => Promise<void>)[] = []
+  // only the instance whose update changed the row tells: each turning point is told once
+  const tell = async (e: OutboundEvent) => { for (const l of outbound) await l(e).catch(log) }
   const at = () => new Date().toISOString()
   /** to one user (the operator whose phone rings, the user who dialled) or to every desk */
   const send = (type: string, data: unknown, to: number | 'desks') =>
@@ -84,6 +90,7 @@ export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: Tele
           duration_sec: e.durationSec, hangup_cause: e.cause || null, hangup_cause_text: e.reason ? OUTCOME_TEXT[e.reason]?.zh ?? e.reason : e.causeText || null,
         }).where('linkedid', '=', e.linkedid).where('state', 'not in', ['ended', 'missed', 'failed']).returning(['id', 'state', 'outcome', 'created_by', 'direction']).executeTakeFirst()
         if (call) send('call.ended', { callId: call.id, linkedid: e.linkedid, direction: call.direction, missed: e.missed, outcome: call.outcome, durationSec: e.durationSec, cause: e.cause, causeText: e.causeText }, 'desks')
+        if (call?.direction === 'out') await tell({ kind: 'over', callId: call.id })
         return
       }
       case 'recording':
@@ -106,6 +113,7 @@ export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: Tele
           ...(over ? { state: 'failed', ended_at: e.at, duration_sec: 0, hangup_cause_text: OUTCOME_TEXT[e.outcome]!.zh } : {}),
         }).where('id', '=', callIdOf(e.reference)).where('state', 'in', ['dialing', 'answered']).returning(['id', 'created_by', 'callee_number']).executeTakeFirst()
         if (call?.created_by) send('call.outcome', { callId: call.id, outcome: e.outcome, text: OUTCOME_TEXT[e.outcome] }, call.created_by)
+        if (call && (answered || over)) await tell({ kind: over ? 'over' : 'answered', callId: call.id })
         // someone got through to a number that had called and found nobody: its missed calls are dealt with
         if (call?.callee_number && answered) {
           const cleared = await db.updateTable('call').set({ called_back_by: call.id }).where('state', '=', 'missed').where('called_back_by', 'is', null)
@@ -137,14 +145,15 @@ export function startCallHandling(db: Kysely<DB>, live: LiveHub, telephony: Tele
    * the PBX no longer has, ended while the link was down. Calls begun since are not touched.
    */
   async function reconcile(backAt = new Date()) {
-    const stale = await db.selectFrom('call').select(['id', 'linkedid']).where('state', 'in', ['ringing', 'answered', 'dialing'])
+    const stale = await db.selectFrom('call').select(['id', 'linkedid', 'direction']).where('state', 'in', ['ringing', 'answered', 'dialing'])
       .where('manual', '=', false).where('started_at', '<', backAt).execute()
     const live = new Set(await telephony.activeLinkedids())
     for (const c of stale) {
       if (c.linkedid && live.has(c.linkedid)) continue
       await db.updateTable('call').set({ state: 'ended', ended_at: new Date(), hangup_cause_text: '交换机连接中断期间结束 (ended while the PBX link was down)' }).where('id', '=', c.id).execute()
+      if (c.direction === 'out') await tell({ kind: 'over', callId: c.id })
     }
   }
 
-  return { sweepRecordings, reconcile, settled: () => chain }
+  return { sweepRecordings, reconcile, settled: () => chain, onOutbound: (listener: (e: OutboundEvent) => Promise<void>) => { outbound.push(listener) } }
 }

@@ -111,6 +111,63 @@ export interface CallbackTaskTable {
   plan_reason: string
   created_at: CreatedAt
   updated_at: CreatedAt
+  attempts: Generated<number>
+  next_attempt_at: Timestamp | null
+  phone_position: number | null
+  skip_phones: Generated<number[]>
+  appointment_at: Timestamp | null
+  outcome: TaskOutcome | null
+  answers: Json<Record<string, string>> | null
+  completed_at: Timestamp | null
+  completed_by: number | null
+}
+
+export type TaskOutcome = 'completed' | 'refused' | 'readmitted' | 'deceased' | 'unreachable' | 'do_not_call'
+export type Disposition2 = 'completed' | 'no_answer' | 'busy' | 'invalid_number' | 'unreachable' | 'refused' | 'wrong_person' | 'call_back_later' | 'readmitted' | 'deceased' | 'agent_missed'
+export interface CallbackAttemptTable {
+  id: Generated<number>
+  task_id: number
+  agent_user_id: number
+  call_id: number | null
+  phone_position: number
+  phone_use: string
+  progressive: boolean
+  started_at: Timestamp
+  answered_at: Timestamp | null
+  ended_at: Timestamp | null
+  wrap_up_until: Timestamp | null
+  outcome: string | null
+  disposition: Disposition2 | null
+  disposed_at: Timestamp | null
+  notes: string | null
+  answers: Json<Record<string, string>> | null
+  talk_sec: number | null
+  wrap_sec: number | null
+}
+export type AgentChosenState = 'offline' | 'ready' | 'paused'
+export type PauseReason = 'break' | 'training' | 'meeting' | 'other' | 'phone'
+export interface CallbackAgentTable { user_id: number; state: Generated<AgentChosenState>; reason: PauseReason | null; since: CreatedAt }
+export interface CallbackPolicyTable {
+  id: Generated<number>
+  department_id: number | null
+  max_attempts: Generated<number>
+  no_answer_minutes: Generated<number>
+  busy_minutes: Generated<number>
+  unreachable_minutes: Generated<number>
+  give_up_days: Generated<number>
+  wrap_up_seconds: Generated<number>
+  version: Generated<number>
+}
+export interface DoNotCallTable {
+  id: Generated<number>
+  patient_id: number | null
+  number: string | null
+  reason: string
+  added_by: number | null
+  added_at: CreatedAt
+  lifted_by: number | null
+  lifted_at: Timestamp | null
+  lift_reason: string | null
 }
 
 export interface CallbackTables {
@@ -125,4 +182,8 @@ export interface CallbackTables {
   callback_template: CallbackTemplateTable
   callback_rule: CallbackRuleTable
   callback_task: CallbackTaskTable
+  callback_attempt: CallbackAttemptTable
+  callback_agent: CallbackAgentTable
+  callback_policy: CallbackPolicyTable
+  do_not_call: DoNotCallTable
 }

@@ -1,6 +1,8 @@
 // Sending hours in the hospital's time zone. The seed asks for office hours (09:00–20:00) for
 // anything that is not a reminder; a window may wrap midnight (e.g. 22:00-06:00 for night staff).
 
+import { instantOf, localParts } from '../clock/local-time.ts'
+
 export interface Window { from: number; to: number }
 
 /** "09:00-20:00" → minutes after local midnight */
@@ -10,25 +12,6 @@ export function parseWindow(text: string): Window {
   const to = m ? Number(m[3]) * 60 + Number(m[4]) : NaN
   if (!m || from >= 24 * 60 || to > 24 * 60 || from === to) throw new Error(`SMS_QUIET_HOURS: cannot read "${text}" (expected HH:MM-HH:MM, the hours messages may go)`)
   return { from, to }
-}
-
-function localParts(at: Date, timeZone: string) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(at).map((p) => [p.type, p.value]))
-  return { y: Number(parts.year), mo: Number(parts.month), d: Number(parts.day), h: Number(parts.hour), mi: Number(parts.minute), s: Number(parts.second) }
-}
-
-/** The instant of a local wall-clock time (the zone's offset found by asking twice, for DST edges). */
-function instantOf(y: number, mo: number, d: number, minutes: number, timeZone: string): Date {
-  const wall = Date.UTC(y, mo - 1, d, Math.floor(minutes / 60), minutes % 60)
-  let guess = wall
-  for (let i = 0; i < 2; i++) {
-    const p = localParts(new Date(guess), timeZone)
-    const seen = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s)
-    guess += wall - seen
-  }
-  return new Date(guess)
 }
 
 const inside = (w: Window, minute: number) => w.from < w.to ? minute >= w.from && minute < w.to : minute >= w.from || minute < w.to
