@@ -12,6 +12,7 @@ import type { Dialer } from './dialer.ts'
 import { dialableOrEmpty } from './dialer.ts'
 import { card, queue, supervisorView } from './dialer.queries.ts'
 import { maskPhone } from '../accounts/privacy.ts'
+import { withinCallingHours } from './hours.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const DISPOSITIONS = ['completed', 'no_answer', 'busy', 'invalid_number', 'unreachable', 'refused', 'wrong_person', 'call_back_later', 'readmitted', 'deceased'] as const
@@ -32,7 +33,11 @@ export async function workspaceRoutes(app: App, { db, config }: Services, dialer
     return task
   }
 
-  app.get('/api/callbacks/me', {}, async (request) => dialer.view(request.user!.id))
+  // with the calling hours, so the screen can say why nothing dials at 21:00 or on a Sunday
+  app.get('/api/callbacks/me', {}, async (request) => {
+    const hours = config.callbacks.hours
+    return { ...(await dialer.view(request.user!.id)), callingHours: { open: withinCallingHours(dialer.now(), hours, tz), windows: hours.windows, days: hours.days } }
+  })
 
   app.post('/api/callbacks/me/state', {
     schema: { body: Type.Object({ state: StringEnum(['ready', 'paused', 'offline'] as const), reason: Type.Optional(Reason) }, { additionalProperties: false }) },
