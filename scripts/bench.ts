@@ -13,6 +13,7 @@ import { amiRows } from './bench/ami.ts'
 import { stallRows } from './bench/stall.ts'
 import { hl7Rows } from './bench/hl7.ts'
 import { smsRows } from './bench/sms.ts'
+import { dialerRows } from './bench/dialer.ts'
 
 const smoke = process.argv.includes('--smoke')
 const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -348,5 +349,7 @@ rows.push(...await amiRows(smoke))
 rows.push(...await hl7Rows(smoke, ADMIN_URL))
 // the SMS channel: submits through our SMPP client against Net::SMPP's SMSC
 rows.push(...await smsRows(smoke, ADMIN_URL))
+// the callback desk's dialer: 20 agents in progressive mode against the PBX simulator
+rows.push(...await dialerRows(smoke, ADMIN_URL))
 console.log(`\nnpm run bench${smoke ? ' -- --smoke' : ''}\n`)
 printTable(rows)
