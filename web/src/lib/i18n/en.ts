@@ -66,6 +66,7 @@ export const en: Messages = {
     reasons: { break: 'Break', training: 'Training', meeting: 'Meeting', other: 'Other', phone: 'Phone not answered' },
     stages: { agent_ringing: 'Your phone is ringing, pick it up', patient_ringing: 'Calling the patient…', talking: 'Connected, talking', ended: 'Call ended' },
     stateBar: 'Agent state', ready: 'Ready', pause: 'Pause', offline: 'Offline', pauseReason: 'Pause reason', for: 'for', wrapLeft: 'Wrap-up left', wrapOver: 'Wrap-up overdue',
+    closedHours: 'Outside the calling hours ({hours}, {days}): nothing is dialled now', dayRange: '{from}–{to}', weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
     shortcuts: 'Keys: Alt+R ready · Alt+P pause · Alt+O offline · Ctrl+Enter submit',
     counters: { label: "Today's progress", due: 'Due today', done: 'Done', left: 'Left', retries: 'Retries' },
     queue: "Today's callbacks", queueEmpty: 'No callbacks due today', urgent: 'Urgent', priority: 'Priority', outWindow: 'Outside window', nextAttempt: 'Next', tries: '{n} attempts', appointment: 'Appointment {time}',

@@ -65,6 +65,7 @@ export const zh = {
     reasons: { break: '休息', training: '培训', meeting: '会议', other: '其他', phone: '话机未接起' },
     stages: { agent_ringing: '您的话机正在振铃，请接起', patient_ringing: '正在呼叫患者…', talking: '已接通，正在通话', ended: '通话已结束' },
     stateBar: '坐席状态', ready: '就绪', pause: '暂停', offline: '离线', pauseReason: '暂停原因', for: '已持续', wrapLeft: '话后整理剩余', wrapOver: '话后整理已超时',
+    closedHours: '现在不是拨打时间（{hours}，{days}），不会自动拨号', dayRange: '{from}至{to}', weekdays: ['周一', '周二', '周三', '周四', '周五', '周六', '周日'],
     shortcuts: '快捷键：Alt+R 就绪 · Alt+P 暂停 · Alt+O 离线 · Ctrl+Enter 提交结果',
     counters: { label: '今日进度', due: '今日应访', done: '已完成', left: '剩余', retries: '待重拨' },
     queue: '今日待回访', queueEmpty: '今天没有待回访的任务', urgent: '紧急', priority: '优先', outWindow: '不在时段', nextAttempt: '下次', tries: '已拨 {n} 次', appointment: '预约 {time}',

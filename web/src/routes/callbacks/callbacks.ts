@@ -13,6 +13,8 @@ export interface Current { taskId: number; attemptId: number | null; callId: str
 export interface Me {
   state: AgentState; reason: string | null; since: string | null; wrapUpUntil: string | null; wrapUpSeconds: number
   current: Current | null; counters: Counters
+  /** GET only: whether the hospital's calling hours are open now */
+  callingHours?: { open: boolean; windows: { from: string; to: string }[]; days: number[] }
 }
 
 export interface QueueItem {
