@@ -13,6 +13,8 @@ const day = (offset: number) => new Intl.DateTimeFormat('en-CA', { timeZone: zon
 // demo's simulator a number ending in 0 picks up after 2 s and talks for 15 s
 const header = 'visitNumber,mrn,name,sex,birthDate,mobile,department,attendingDoctor,dischargedAt,procedures,diagnoses'
 const patient = `E2E-W1,ME2EW1,郑秋菊,F,1950-03-12,13912345670,0301,李建华,${day(-3)} 09:00,"81.54 全膝关节置换术",`
+// 心内科 calls after seven days, in the demo's windows; this patient left no number: 拨打 is refused
+const noNumber = `E2E-W2,ME2EW2,钱玉兰,F,1948-07-02,,0201,周医生,${day(-7)} 10:00,,"I10 高血压病"`
 
 let rules: { id: number; version: number; departmentId: number; windows: unknown; priority: number }[] = []
 let orthopaedics: (typeof rules)[number] | undefined
@@ -51,7 +53,7 @@ test.beforeAll(async ({ baseURL }) => {
   await admin.dispose()
 
   const agent = await as(baseURL, 'agent')
-  const res = await agent.post('/api/discharges/import', { headers: { 'content-type': 'text/csv' }, data: Buffer.from([header, patient].join('\r\n')) })
+  const res = await agent.post('/api/discharges/import', { headers: { 'content-type': 'text/csv' }, data: Buffer.from([header, patient, noNumber].join('\r\n')) })
   expect(res.status(), await res.text()).toBe(200)
   await agent.dispose()
 })
@@ -162,5 +164,20 @@ test('the supervisor sees the agent paused for training, then offline without re
   expect((await agent.post('/api/callbacks/me/state', { data: { state: 'offline' } })).status()).toBe(200)
   await expect(row.getByRole('cell').nth(1)).toHaveText('离线')
   await agent.dispose()
+  await context.close()
+})
+
+test('拨打 on a task the server will not dial shows its refusal, in Chinese', async ({ browser, baseURL }) => {
+  const agent = await as(baseURL, 'agent')
+  await offline(agent)
+  await agent.dispose()
+  const { page, context } = await signedIn(browser, 'agent')
+  await page.getByRole('region', { name: '今日待回访' }).getByRole('button', { name: /钱玉兰/ }).click()
+  const card = page.getByTestId('patient-card')
+  await expect(card).toContainText('心内科')
+  await card.getByRole('button', { name: /拨打/ }).click()
+  // no number (or outside its window, by the hour of the run): a 409 whose message is the server's
+  await expect(card.getByRole('alert')).toContainText(/[\u4e00-\u9fff]{4}/)
+  await shot(page, 'callback-workspace-5-dial-refused')
   await context.close()
 })
