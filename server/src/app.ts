@@ -45,6 +45,7 @@ import { callbackRoutes } from './callbacks/callbacks.routes.ts'
 import { callbackPlanner } from './callbacks/plan.ts'
 import { startDialer } from './callbacks/dialer.ts'
 import { workspaceRoutes } from './callbacks/workspace.routes.ts'
+import { rosterRoutes } from './rosters/rosters.routes.ts'
 
 const Health = Type.Object({ status: Type.String(), db: Type.String(), live: Type.String(), pbx: Type.String(), version: Type.String() })
 
@@ -52,6 +53,8 @@ export interface BuildOptions {
   logger?: boolean | object; escalationTimer?: boolean; telephony?: TelephonyPort | null; sms?: MessagingOptions
   /** the callback dialer: a clock the tests move, and whether its timer runs (tests call tick()) */
   dialer?: { now?: () => Date; timer?: boolean }
+  /** the clock duty is judged by: who is rostered on now gets new orders (tests move it) */
+  now?: () => Date
 }
 
 export async function buildApp(config: Config, database: Database, options: BuildOptions = {}) {
@@ -64,7 +67,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
 
   const live = new LiveHub((id) => findWorkOrder(database.db, id))
   const telephony = options.telephony ?? null
-  const services: Services = { config, database, db: database.db, live, pbxStatus: () => telephony?.status() ?? 'none', telephony, routes: [] }
+  const services: Services = { config, database, db: database.db, live, pbxStatus: () => telephony?.status() ?? 'none', telephony, routes: [], now: options.now ?? (() => new Date()) }
   const link = new LiveLink(live)
   const unlisten = await database.listen((payload) => live.deliver(payload), (status) => {
     link.set(status)
@@ -111,7 +114,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
     return { status: ok ? 'ok' : 'degraded', db: database.kind, live: link.status, pbx: services.pbxStatus(), version: '0.1.0' }
   })
 
-  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, auditRoutes, callRoutes, liveRoutes]) {
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, rosterRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
   // the SMS channel: its worker sends from this instance (claims keep instances apart)

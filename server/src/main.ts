@@ -5,6 +5,7 @@ import { openDatabase } from './db/db.ts'
 import { migrate } from './db/migrate.ts'
 import { seedDemo } from './demo/seed.ts'
 import { fillDemoHistory, planDemoHistory } from './demo/history.ts'
+import { ensureDemoRosters } from './demo/rosters.ts'
 import { buildApp } from './app.ts'
 import { startTelephony } from './calls/telephony.ts'
 import { startMllp } from './discharges/mllp.ts'
@@ -22,6 +23,9 @@ if (config.demo) {
   const seeded = await seedDemo(database.db, config.demoPassword)
   app.log.warn(`DEMO MODE: demo hospital ${seeded ? 'seeded' : 'present'}; users admin operator lead tech manager agent handler, password ${config.demoPassword === 'demo' ? '"demo"' : 'from DEMO_PASSWORD'}`)
   if (seeded) await planDemoHistory(database.db, config.demoHistoryDays, config.timeZone)
+  // transport and cleaning work to a roster: this month's is filled in on each start where missing
+  const rostered = await ensureDemoRosters(database.db, config.timeZone)
+  if (rostered) app.log.info(`demo rosters: ${rostered} shifts this month for transport and cleaning`)
 }
 await app.listen({ port: config.port, host: config.host })
 // the demo's year of history is written after the server answers, newest days first

@@ -22,6 +22,8 @@ export interface Services {
   sms?: ReturnType<typeof startSms>
   /** the callback desk's dialer (server/src/callbacks) */
   dialer?: Dialer
+  /** the clock duty is judged by (who is rostered on now); tests move it */
+  now: () => Date
   /** every guarded route as 'METHOD /url', for the permission walk */
   routes: string[]
 }

@@ -11,11 +11,11 @@ export type DemoUser = 'admin' | 'operator' | 'lead' | 'tech' | 'manager' | 'age
 
 export interface Answer<T = any> { status: number; body: T; headers: Record<string, string> }
 
-export async function startTestApp(overrides: Partial<Config> = {}, database?: TestDatabase, options: { telephony?: TelephonyPort; sms?: MessagingOptions; dialer?: { now?: () => Date; timer?: boolean } } = {}) {
+export async function startTestApp(overrides: Partial<Config> = {}, database?: TestDatabase, options: { telephony?: TelephonyPort; sms?: MessagingOptions; dialer?: { now?: () => Date; timer?: boolean }; now?: () => Date } = {}) {
   const db = database ?? (await createTestDatabase())
   const config = loadConfig({ DATA_DIR: '/nonexistent', WEB_DIR: '/nonexistent' }, { port: 0, host: '127.0.0.1', ...overrides })
   // the SMS worker runs only where a test asks for it (or calls worker.tick() itself)
-  const app = await buildApp(config, db, { escalationTimer: false, telephony: options.telephony, sms: options.sms ?? { worker: false }, dialer: options.dialer ?? { timer: false } })
+  const app = await buildApp(config, db, { escalationTimer: false, telephony: options.telephony, sms: options.sms ?? { worker: false }, dialer: options.dialer ?? { timer: false }, now: options.now })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0

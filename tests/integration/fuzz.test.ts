@@ -49,6 +49,11 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'PUT /api/callback-rules/:id': { version: 1, dayOffset: 3, windows: [{ from: '09:00', to: '11:30' }], priority: 2, active: true },
   'PUT /api/his-codes': { kind: 'department', code: 'FUZZ', departmentId: 999999, note: 'n' },
   'POST /api/callbacks/me/state': { state: 'paused', reason: 'break' },
+  'POST /api/feedback': { class: 'environment', text: '病房空调坏了', urgent: false, subjectDepartmentId: 999999 },
+  'POST /api/feedback/:id/resolve': { version: 1, resolution: '已修好', contactedBy: '王' },
+  'POST /api/feedback/:id/transfer': { version: 1, departmentId: 999999, reason: '不归我们' },
+  'POST /api/feedback/:id/cannot-resolve': { version: 1, reason: '需要院领导' },
+  'POST /api/feedback/:id/work-order': { itemId: 1, locationId: 999999, urgency: 'urgent' },
   'POST /api/callbacks/tasks/:id/dial': {},
   'POST /api/callbacks/attempts/:id/disposition': { disposition: 'completed', answers: { pain: '3' }, notes: 'n', callBackAt: '2026-01-01T10:00:00+08:00', doNotCall: false },
   'POST /api/callbacks/tasks/:id/assign': { agentId: 999999 },
@@ -61,6 +66,10 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/sms/messages': { to: '13800000000', template: 'order.assigned', lang: 'zh', values: { 项目: 'a' } },
   'PUT /api/sms/consent': { phone: '13800000000', category: 'notice', state: 'granted', source: 'desk' },
   'POST /api/sms/demo-reply': { from: '13800000000', text: '谢谢' },
+  'PUT /api/shift-types': { teamId: 999999, items: [{ name: '夜班', nameEn: 'Night', start: '22:00', end: '06:00', crossesMidnight: true }] },
+  'PUT /api/rosters': { teamId: 999999, cells: [{ staffId: 999999, day: '2026-01-05', shiftTypeIds: [999999] }] },
+  'POST /api/rosters/copy-week': { teamId: 999999, week: '2026-01-05' },
+  'POST /api/leave': { staffId: 999999, from: '2026-01-05', to: '2026-01-06', kind: 'sick', note: 'n' },
 }
 const QUERIES = ['status=%27%20OR%201=1', 'teamId=abc', 'teamId=99999999999999999999', 'from=2026-13-45', 'from=2026-03-01&to=2026-02-01', 'limit=-5', 'cursor=1e400', 'overdue=maybe', 'ids=1,2,x', 'paper=B5', 'extra=1', 'q=' + 'x'.repeat(5000)]
 
@@ -72,7 +81,9 @@ async function snapshot() {
     (SELECT count(*)::int FROM extension) AS extensions, (SELECT count(*)::int FROM location) AS places, (SELECT md5(string_agg(row(l.id, l.full_name, l.active)::text, ',' ORDER BY id)) FROM location l) AS place_names,
     (SELECT count(*)::int FROM team) AS teams, (SELECT count(*)::int FROM service_point) AS points, (SELECT count(*)::int FROM notification) AS notifications, (SELECT count(*)::int FROM call) AS calls,
     (SELECT md5(string_agg(row(i.*)::text, ',' ORDER BY id)) FROM item i) AS items,
-    (SELECT md5(string_agg(row(s.id, s.on_duty)::text, ',' ORDER BY id)) FROM staff s) AS staff`.execute(t.db.db)
+    (SELECT md5(string_agg(row(s.id, s.on_duty)::text, ',' ORDER BY id)) FROM staff s) AS staff,
+    (SELECT count(*)::int FROM shift_type) AS shift_types, (SELECT count(*)::int FROM roster_entry) AS roster_entries,
+    (SELECT count(*)::int FROM staff_leave) AS leave, (SELECT count(*)::int FROM duty_override) AS duty_overrides`.execute(t.db.db)
   return JSON.stringify(rows[0])
 }
 

@@ -94,6 +94,14 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/sms/demo-reply': ['admin', 'operator'],
   'GET /api/sms/kannel/dlr': 'public',
   'GET /api/sms/kannel/mo': 'public',
+  // shifts and rosters (server/src/rosters): a team lead edits their own team
+  'GET /api/shift-types': ['admin', 'manager', 'team_lead', 'operator'],
+  'PUT /api/shift-types': ['admin', 'team_lead'],
+  'GET /api/rosters': ['admin', 'manager', 'team_lead'],
+  'PUT /api/rosters': ['admin', 'team_lead'],
+  'POST /api/rosters/copy-week': ['admin', 'team_lead'],
+  'POST /api/leave': ['admin', 'team_lead'],
+  'DELETE /api/leave/:id': ['admin', 'team_lead'],
   'GET /ws': 'signed_in',
 }
 

@@ -4,6 +4,7 @@ import type { App } from '../http/types.ts'
 import { errors, Nullable, StringEnum } from '../http/types.ts'
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
 import { OPEN } from '../workorders/lifecycle.ts'
+import { recordDutyOverride } from '../rosters/rosters.service.ts'
 import type { Services } from '../services.ts'
 import { hashPassword } from '../accounts/password.ts'
 import { announceSessionChange, signOutEverywhere } from '../accounts/sessions.ts'
@@ -21,7 +22,7 @@ const User = Type.Object({
 const Device = Nullable(Type.String({ maxLength: 100 }))
 const minutesArray = (m: { routine: number; urgent: number; critical: number }) => URGENCIES.map((u) => m[u])
 
-export async function adminRoutes(app: App, { db }: Services) {
+export async function adminRoutes(app: App, { db, config, now }: Services) {
   app.put('/api/items/:id', {
     schema: {
       params: Type.Object({ id: Id }),
@@ -92,13 +93,17 @@ export async function adminRoutes(app: App, { db }: Services) {
         .where('assignee_id', '=', person.id).where('status', 'in', OPEN).executeTakeFirstOrThrow()
       if (Number(open) > 0) throw new HttpError(409, 'conflict', `${person.name} still has ${open} open order(s): reassign them first`, 'active')
     }
-    const row = await db.updateTable('staff').set({
-      ...(b.onDuty !== undefined ? { on_duty: b.onDuty } : {}),
-      // someone who left is off duty too, so routing never picks them
-      ...(b.active !== undefined ? { active: b.active, ...(b.active ? {} : { on_duty: false }) } : {}),
-      ...(b.name !== undefined ? { name: b.name.trim() } : {}),
-      ...(b.phone !== undefined ? { phone: b.phone || null } : {}),
-    }).where('id', '=', person.id).returning(['id', 'name', 'on_duty', 'active']).executeTakeFirstOrThrow()
+    const row = await db.transaction().execute(async (trx) => {
+      // ticked by hand: holds for today over the roster, and says who ticked it and when
+      if (b.onDuty !== undefined) await recordDutyOverride(trx, person.id, b.onDuty, user, now(), config.timeZone)
+      return trx.updateTable('staff').set({
+        ...(b.onDuty !== undefined ? { on_duty: b.onDuty } : {}),
+        // someone who left is off duty too, so routing never picks them
+        ...(b.active !== undefined ? { active: b.active, ...(b.active ? {} : { on_duty: false }) } : {}),
+        ...(b.name !== undefined ? { name: b.name.trim() } : {}),
+        ...(b.phone !== undefined ? { phone: b.phone || null } : {}),
+      }).where('id', '=', person.id).returning(['id', 'name', 'on_duty', 'active']).executeTakeFirstOrThrow()
+    })
     return { id: row.id, name: row.name, onDuty: row.on_duty, active: row.active }
   })
 

@@ -8,6 +8,7 @@ import { badRequest, conflict, notFound } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import type { RoutingRuleTable } from '../db/types.ts'
 import { pickAssignee, routeOrder } from '../dispatch/routing.ts'
+import { dutyAt } from '../rosters/rosters.queries.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const HhMm = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' })
@@ -37,7 +38,7 @@ function toRow(b: RuleInput) {
   }
 }
 
-export async function routingRuleRoutes(app: App, { db, config }: Services) {
+export async function routingRuleRoutes(app: App, { db, config, now }: Services) {
   app.get('/api/routing-rules', { schema: { response: { 200: Type.Object({ items: Type.Array(Rule) }), ...errors } } }, async () => ({
     items: (await db.selectFrom('routing_rule').selectAll().orderBy('position').orderBy('id').execute()).map(toRule),
   }))
@@ -85,17 +86,18 @@ export async function routingRuleRoutes(app: App, { db, config }: Services) {
     if (!item) throw badRequest('itemId', `no catalogue item ${request.body.itemId}`)
     const location = await db.selectFrom('location').selectAll().where('id', '=', request.body.locationId).executeTakeFirst()
     if (!location) throw badRequest('locationId', `no location ${request.body.locationId}`)
+    // the same instant for the rule's time window and for who is rostered on
+    const at = request.body.at ? new Date(request.body.at) : now()
     const decision = await routeOrder(db, {
       itemId: item.id, categoryId: item.category_id, defaultTeamId: item.default_team_id, campusId: location.campus_id,
-      buildingId: location.building_id, zone: location.zone, at: request.body.at ? new Date(request.body.at) : new Date(), timeZone: config.timeZone,
+      buildingId: location.building_id, zone: location.zone, at, timeZone: config.timeZone,
     })
     if (!decision) throw badRequest('itemId', 'no rule matches and the item has no default team')
     const team = await db.selectFrom('team').select(['id', 'name']).where('id', '=', decision.teamId).executeTakeFirstOrThrow()
     const point = decision.servicePointId ? await db.selectFrom('service_point').select(['id', 'name']).where('id', '=', decision.servicePointId).executeTakeFirst() : undefined
-    const who = await pickAssignee(db, decision.teamId)
+    const who = await pickAssignee(db, decision.teamId, at, config.timeZone)
     const assignee = who.staffId ? await db.selectFrom('staff').select(['id', 'name']).where('id', '=', who.staffId).executeTakeFirst() : undefined
-    const { onDuty } = await db.selectFrom('staff').select((eb) => eb.fn.countAll<number>().as('onDuty'))
-      .where('team_id', '=', decision.teamId).where('active', '=', true).where('on_duty', '=', true).executeTakeFirstOrThrow()
+    const onDuty = (await dutyAt(db, at, config.timeZone, decision.teamId)).filter((d) => d.onDuty).length
     return { team, servicePoint: point ?? null, ruleId: decision.ruleId, reason: `${decision.reason}；${who.reason}`, assignee: assignee ?? null, onDuty: Number(onDuty) }
   })
 }

@@ -1,6 +1,7 @@
 // Kysely's view of the schema in sql/. Kept by hand beside the migrations; snake_case as in SQL.
 import type { ColumnType, Generated, Selectable } from 'kysely'
 import type { CallbackTables } from './types.callbacks.ts'
+import type { RosterTables } from './types.rosters.ts'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>
@@ -204,7 +205,7 @@ export interface CallTable {
   created_by: number | null
 }
 
-export interface DB extends CallbackTables {
+export interface DB extends CallbackTables, RosterTables {
   call: CallTable
   audit_log: AuditLogTable
   location: LocationTable

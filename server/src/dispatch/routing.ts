@@ -27,7 +27,8 @@ export async function routeOrder(db: Kysely<DB> | Transaction<DB>, i: RoutingInp
 
 export interface AssigneeDecision { staffId: number | null; reason: string }
 
-export async function pickAssignee(db: Kysely<DB> | Transaction<DB>, teamId: number): Promise<AssigneeDecision> {
-  const { rows } = await sql<{ staff_id: number | null; reason: string }>`SELECT * FROM pick_assignee(${teamId})`.execute(db)
+/** Among the people on duty at `at` by the roster (sql/0100 staff_duty), as intake picks them. */
+export async function pickAssignee(db: Kysely<DB> | Transaction<DB>, teamId: number, at: Date, timeZone: string): Promise<AssigneeDecision> {
+  const { rows } = await sql<{ staff_id: number | null; reason: string }>`SELECT * FROM pick_assignee(${teamId}, ${at}::timestamptz, ${timeZone})`.execute(db)
   return { staffId: rows[0]!.staff_id, reason: rows[0]!.reason }
 }

@@ -4,8 +4,9 @@ import type { App } from '../http/types.ts'
 import { errors, Nullable } from '../http/types.ts'
 import type { Services } from '../services.ts'
 import { OPEN } from '../workorders/lifecycle.ts'
+import { dutyAt } from '../rosters/rosters.queries.ts'
 
-export async function teamRoutes(app: App, { db }: Services) {
+export async function teamRoutes(app: App, { db, config, now }: Services) {
   app.get('/api/teams', {
     schema: {
       response: {
@@ -48,12 +49,14 @@ export async function teamRoutes(app: App, { db }: Services) {
     },
   }, async (request) => {
     let query = db.selectFrom('staff')
-      .select(['id', 'team_id', 'name', 'skills', 'on_duty',
+      .select(['id', 'team_id', 'name', 'skills',
         sql<number>`(SELECT count(*)::int FROM work_order w WHERE w.assignee_id = staff.id AND w.status IN (${sql.join(OPEN)}))`.as('open_orders'),
         sql<boolean>`EXISTS (SELECT 1 FROM app_user u WHERE u.staff_id = staff.id AND u.active)`.as('has_login')])
       .where('active', '=', true)
     if (request.query.teamId) query = query.where('team_id', '=', request.query.teamId)
-    const rows = await query.orderBy('team_id').orderBy('id').execute()
-    return { items: rows.map((r) => ({ id: r.id, teamId: r.team_id, name: r.name, skills: r.skills, onDuty: r.on_duty, openOrders: r.open_orders, hasLogin: r.has_login, onDutyWithoutLogin: r.on_duty && !r.has_login })) }
+    const [rows, duty] = await Promise.all([query.orderBy('team_id').orderBy('id').execute(), dutyAt(db, now(), config.timeZone, request.query.teamId ?? null)])
+    // on duty now: by the roster where the team has one, else the 在岗 flag (and a same-day override either way)
+    const onDuty = new Set(duty.filter((d) => d.onDuty).map((d) => d.staffId))
+    return { items: rows.map((r) => ({ id: r.id, teamId: r.team_id, name: r.name, skills: r.skills, onDuty: onDuty.has(r.id), openOrders: r.open_orders, hasLogin: r.has_login, onDutyWithoutLogin: onDuty.has(r.id) && !r.has_login })) }
   })
 }

@@ -12,12 +12,12 @@ import { audit } from '../audit/audit.ts'
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 9007199254740991 }) })
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) })
 
-export async function workOrderRoutes(app: App, { db, config }: Services) {
+export async function workOrderRoutes(app: App, { db, config, now }: Services) {
   app.post('/api/work-orders', {
     schema: { body: CreateWorkOrder, headers: IdempotencyHeaders, response: { 200: WorkOrder, 201: WorkOrder, ...errors } },
   }, async (request, reply) => {
     const { order, replayed } = await createWorkOrder(db, classifyRequester(request.body), actorOf(request.user!), {
-      timeZone: config.timeZone, idempotencyKey: request.headers['idempotency-key'],
+      timeZone: config.timeZone, idempotencyKey: request.headers['idempotency-key'], now: now(),
     })
     // a retry gets the first answer again: same order, same status code
     if (replayed) reply.header('idempotent-replayed', 'true')

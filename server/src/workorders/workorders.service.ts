@@ -74,7 +74,7 @@ const BOOKED_GRACE_MS = 5 * 60_000
  * Files an order in one database call (sql/0003 create_work_order: route, assign, number,
  * deadlines, timeline, live event; sql/0008 file_work_order answers with the order as shown).
  */
-export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, actor: Actor, opts: { timeZone: string; idempotencyKey?: string }): Promise<{ order: WorkOrder; replayed: boolean }> {
+export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, actor: Actor, opts: { timeZone: string; idempotencyKey?: string; now?: Date }): Promise<{ order: WorkOrder; replayed: boolean }> {
   // a booked time already gone is a typing slip (old orders come in through the import, not here)
   // (a retry of an order already filed with that time is answered with the order, below)
   const past = input.requestedAt && new Date(input.requestedAt).getTime() < Date.now() - BOOKED_GRACE_MS
@@ -84,7 +84,8 @@ export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, ac
   if (past && !filedBefore) {
     throw new HttpError(400, 'bad_request', '预约时间已经过去：请选择将来的时间', 'requestedAt', { messageEn: 'the booked time has passed: choose a time in the future' })
   }
-  const payload = JSON.stringify({ ...input, idempotencyKey: opts.idempotencyKey })
+  // dutyAt: the instant whose roster says who is on duty (the app's clock, never the caller's)
+  const payload = JSON.stringify({ ...input, idempotencyKey: opts.idempotencyKey, dutyAt: opts.now ?? null })
   for (let attempt = 0; ; attempt++) {
     try {
       const [filed] = await executePrepared(db, sql<{ replayed: boolean; work_order: Record<string, unknown> }>`
