@@ -45,6 +45,8 @@ import { callbackRoutes } from './callbacks/callbacks.routes.ts'
 import { callbackPlanner } from './callbacks/plan.ts'
 import { startDialer } from './callbacks/dialer.ts'
 import { workspaceRoutes } from './callbacks/workspace.routes.ts'
+import { feedbackRoutes } from './feedback/feedback.routes.ts'
+import { sweep as sweepFeedback } from './feedback/feedback.service.ts'
 import { rosterRoutes } from './rosters/rosters.routes.ts'
 
 const Health = Type.Object({ status: Type.String(), db: Type.String(), live: Type.String(), pbx: Type.String(), version: Type.String() })
@@ -67,7 +69,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
 
   const live = new LiveHub((id) => findWorkOrder(database.db, id))
   const telephony = options.telephony ?? null
-  const services: Services = { config, database, db: database.db, live, pbxStatus: () => telephony?.status() ?? 'none', telephony, routes: [], now: options.now ?? (() => new Date()) }
+  const services: Services = { config, database, db: database.db, live, pbxStatus: () => telephony?.status() ?? 'none', telephony, routes: [], now: options.now ?? options.dialer?.now ?? (() => new Date()) }
   const link = new LiveLink(live)
   const unlisten = await database.listen((payload) => live.deliver(payload), (status) => {
     link.set(status)
@@ -123,9 +125,10 @@ export async function buildApp(config: Config, database: Database, options: Buil
   // discharges from the HIS are planned as callbacks in the same transaction
   await dischargeRoutes(app, services, callbackPlanner(config.timeZone))
   await callbackRoutes(app, services)
-  const dialer = startDialer({ db: database.db, live, telephony, config, now: options.dialer?.now, log: (err) => app.log.error({ err }, 'callback dialer') })
+  const dialer = startDialer({ db: database.db, live, telephony, config, now: services.now, log: (err) => app.log.error({ err }, 'callback dialer') })
   services.dialer = dialer
   await workspaceRoutes(app, services, dialer)
+  await feedbackRoutes(app, services)
 
   // the built web app (SvelteKit, static) on the same port; unknown paths fall back to its index
   const webDir = config.webDir ?? join(import.meta.dirname, '../../web/build')
@@ -139,6 +142,11 @@ export async function buildApp(config: Config, database: Database, options: Buil
   })
 
   const stopEscalation = options.escalationTimer === false ? () => {} : startEscalationTimer(database.db, config.escalation, config.escalationIntervalMs, (err) => app.log.error({ err }, 'escalation sweep failed'))
+  // feedback deadlines (escalation once per level) and facility orders completed: the same cadence
+  const feedbackTimer = options.escalationTimer === false ? null : setInterval(() => {
+    sweepFeedback(database.db, services.now(), config.timeZone).catch((err) => app.log.error({ err }, 'feedback sweep failed'))
+  }, config.escalationIntervalMs)
+  feedbackTimer?.unref()
   let stopRecordingSweep = () => {}
   if (telephony) {
     const calls = startCallHandling(database.db, live, telephony, config, (err) => app.log.error({ err }, 'call event failed'))
@@ -159,6 +167,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
   if (options.dialer?.timer !== false) dialer.start()
   app.addHook('onClose', async () => {
     dialer.stop()
+    if (feedbackTimer) clearInterval(feedbackTimer)
     stopEscalation()
     await services.sms?.stop()
     stopRecordingSweep()

@@ -22,7 +22,7 @@ export interface Services {
   sms?: ReturnType<typeof startSms>
   /** the callback desk's dialer (server/src/callbacks) */
   dialer?: Dialer
-  /** the clock duty is judged by (who is rostered on now); tests move it */
+  /** the app's clock (new Date, or the tests'): who is rostered on now, the dialer, feedback deadlines */
   now: () => Date
   /** every guarded route as 'METHOD /url', for the permission walk */
   routes: string[]

@@ -80,6 +80,14 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/do-not-call/:id/lift': ['admin'],
   'GET /api/callback-policy': ['callback_agent', 'manager', 'admin'],
   'PUT /api/callback-policy': ['admin'],
+  // the feedback loop (server/src/feedback); a handler sees their own departments only
+  'GET /api/feedback': ['dept_handler', 'callback_agent', 'manager', 'admin'],
+  'GET /api/feedback/:id': ['dept_handler', 'callback_agent', 'manager', 'admin'],
+  'POST /api/feedback': ['callback_agent', 'operator', 'manager', 'admin'],
+  'POST /api/feedback/:id/resolve': ['dept_handler', 'manager', 'admin'],
+  'POST /api/feedback/:id/transfer': ['dept_handler', 'manager', 'admin'],
+  'POST /api/feedback/:id/cannot-resolve': ['dept_handler', 'manager', 'admin'],
+  'POST /api/feedback/:id/work-order': ['callback_agent', 'dept_handler', 'manager', 'admin'],
   // SMS (server/src/messaging); the Kannel callbacks carry SMS_CALLBACK_SECRET instead of a session
   'GET /api/sms/templates': ['admin', 'manager', 'operator', 'callback_agent'],
   'POST /api/sms/templates': ['admin'],

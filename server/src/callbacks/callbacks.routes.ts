@@ -32,7 +32,7 @@ export async function callbackRoutes(app: App, { db, config }: Services) {
     const now = today(config.timeZone)
     let query = db.selectFrom('callback_task as t')
       .innerJoin('stay as s', 's.id', 't.stay_id').innerJoin('patient as p', 'p.id', 't.patient_id')
-      .innerJoin('callback_template as tpl', 'tpl.id', 't.template_id').innerJoin('callback_rule as r', 'r.id', 't.rule_id')
+      .innerJoin('callback_template as tpl', 'tpl.id', 't.template_id').leftJoin('callback_rule as r', 'r.id', 't.rule_id')
       .leftJoin('department as d', 'd.id', 't.department_id').leftJoin('app_user as u', 'u.id', 't.assigned_user_id')
       .select([
         't.id', 't.status', sql<string>`t.due_date::text`.as('due_date'), 't.due_at', 't.windows', 't.priority', 't.phone', 't.no_number', 't.cancel_reason', 't.plan_reason',
@@ -70,7 +70,7 @@ export async function callbackRoutes(app: App, { db, config }: Services) {
           stay: { visitNumber: r.visit_number, ward: r.ward, bed: r.bed, attendingDoctor: r.attending_doctor, responsibleNurse: r.responsible_nurse, dischargedAt: r.discharged_at?.toISOString() ?? null, procedure: procedure?.text || procedure?.code || null, diagnosis: diagnosis?.text || diagnosis?.code || null },
           rule: { name: r.rule_name, scenario: r.scenario, dayOffset: r.day_offset },
           template: { id: r.template_id, name: r.template_name, version: r.template_version, questions: r.questions as unknown as TemplateQuestion[] },
-          opening: fillOpening(r.opening, { name: r.patient_name, sex: r.sex, birthDate: r.birth_date, department: r.department_name, dayOffset: r.day_offset, doctor: r.attending_doctor, procedure: procedure?.text ?? null, diagnosis: diagnosis?.text ?? null }),
+          opening: fillOpening(r.opening, { name: r.patient_name, sex: r.sex, birthDate: r.birth_date, department: r.department_name, dayOffset: r.day_offset ?? 0, doctor: r.attending_doctor, procedure: procedure?.text ?? null, diagnosis: diagnosis?.text ?? null }),
         }
       }),
     }

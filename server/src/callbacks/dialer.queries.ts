@@ -92,7 +92,7 @@ export async function queue(db: Kysely<DB>, userId: number | null, at: Date, tz:
 export async function card(db: Kysely<DB>, taskId: number, at: Date, tz: string) {
   const c = localClock(at, tz)
   const t = await db.selectFrom('callback_task as t').innerJoin('patient as p', 'p.id', 't.patient_id').innerJoin('stay as s', 's.id', 't.stay_id')
-    .innerJoin('callback_template as tpl', 'tpl.id', 't.template_id').innerJoin('callback_rule as r', 'r.id', 't.rule_id').leftJoin('department as d', 'd.id', 't.department_id')
+    .innerJoin('callback_template as tpl', 'tpl.id', 't.template_id').leftJoin('callback_rule as r', 'r.id', 't.rule_id').leftJoin('department as d', 'd.id', 't.department_id')
     .select(['t.id', 't.status', 't.outcome', 't.priority', sql<string>`t.due_date::text`.as('due_date'), 't.windows', 't.attempts', 't.next_attempt_at', 't.appointment_at', 't.assigned_user_id', 't.patient_id', 't.stay_id', 't.answers', 't.cancel_reason',
       'p.name', 'p.sex', 'p.mrn', sql<string | null>`p.birth_date::text`.as('birth_date'), 'p.deceased',
       's.ward', 's.bed', 's.attending_doctor', 's.responsible_nurse', 's.discharged_at', 's.visit_number',
@@ -120,7 +120,7 @@ export async function card(db: Kysely<DB>, taskId: number, at: Date, tz: string)
       dischargedAt: t.discharged_at?.toISOString() ?? null, daysSince, procedure: procedure?.text || procedure?.code || null, diagnosis: diagnosis?.text || diagnosis?.code || null, scenario: t.scenario,
     },
     phones: phones.map((p) => ({ position: p.position, use: p.use, number: maskPhone(p.number), valid: p.valid })),
-    opening: fillOpening(t.opening, { name: t.name, sex: t.sex, birthDate: t.birth_date, department: t.department, dayOffset: daysSince ?? t.day_offset, doctor: t.attending_doctor, procedure: procedure?.text ?? null, diagnosis: diagnosis?.text ?? null }),
+    opening: fillOpening(t.opening, { name: t.name, sex: t.sex, birthDate: t.birth_date, department: t.department, dayOffset: daysSince ?? t.day_offset ?? 0, doctor: t.attending_doctor, procedure: procedure?.text ?? null, diagnosis: diagnosis?.text ?? null }),
     template: { id: t.template_id, name: t.template_name, version: t.template_version, questions: t.questions as unknown as TemplateQuestion[] },
     history: attempts.map((a) => ({
       id: a.id, at: a.started_at.toISOString(), agent: a.display_name, phoneUse: a.phone_use, outcome: a.outcome, disposition: a.disposition, notes: a.notes, talkSec: a.talk_sec,

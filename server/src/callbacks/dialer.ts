@@ -11,7 +11,8 @@ import type { TelephonyPort } from '../calls/port.ts'
 import type { OutboundEvent } from '../calls/calls.service.ts'
 import { dialable, noPhoneDevice, pbxDown } from '../calls/dial.ts'
 import { HttpError } from '../http/errors.ts'
-import type { CallWindow, Disposition2, PauseReason, TemplateQuestion } from '../db/types.callbacks.ts'
+import type { CallWindow, Disposition2, FeedbackClass, PauseReason, TemplateQuestion } from '../db/types.callbacks.ts'
+import { fromCallback, patientAnswered } from '../feedback/feedback.service.ts'
 import { localClock } from '../clock/local-time.ts'
 import { nextWindowStart, withinCallingHours } from './hours.ts'
 import { agentView, type AgentView } from './dialer.queries.ts'
@@ -34,6 +35,8 @@ export interface Disposal {
   notes?: string
   callBackAt?: string
   doNotCall?: boolean
+  /** what the agent noted down during the call as feedback (服务态度, 环境设施 …) */
+  feedback?: { class: FeedbackClass; text: string; urgent?: boolean }[]
 }
 
 const refuse = (status: number, error: string, zh: string, en: string, field?: string) => new HttpError(status, error, zh, field, { messageEn: en })
@@ -206,6 +209,16 @@ export function startDialer(deps: DialerDeps) {
     }
     const stop = (status: 'done' | 'cancelled' | 'unreachable', outcome: Parameters<typeof close>[2]['outcome'], reason?: string) =>
       close(trx, task.id, { status, outcome, cancel_reason: reason, at, by, answers: disposition === 'completed' ? extra.answers : undefined })
+    if (disposition === 'completed' && task.kind === 'follow_up' && task.feedback_id) {
+      // the patient's word on how their feedback was handled closes the loop or reopens it
+      await patientAnswered(trx, task.feedback_id, extra.answers?.satisfied === '是', extra.answers?.words || extra.notes || null, at)
+    } else if (disposition === 'completed' || extra.feedback?.length) {
+      const template = await trx.selectFrom('callback_template').select('questions').where('id', '=', task.template_id).executeTakeFirstOrThrow()
+      await fromCallback(trx, {
+        taskId: task.id, attemptId: attempt.id, callId: attempt.call_id, agentId: by, questions: template.questions as unknown as TemplateQuestion[],
+        answers: disposition === 'completed' ? extra.answers ?? {} : {}, extra: extra.feedback ?? [], at,
+      })
+    }
     switch (disposition) {
       case 'completed': return stop('done', 'completed')
       case 'refused': return stop('done', 'refused', extra.doNotCall ? '患者拒绝回访，要求不再来电' : '患者拒绝回访')

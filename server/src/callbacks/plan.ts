@@ -95,7 +95,7 @@ async function stayFacts(db: Db, stayId: number, departmentId: number | null, di
 
 /** Cancels calls not yet made; answers how many. */
 async function cancelPlanned(trx: Db, where: { stayId?: number; patientId?: number; exceptStay?: number }, reason: string): Promise<number> {
-  let q = trx.updateTable('callback_task').set({ status: 'cancelled', cancel_reason: reason, updated_at: new Date() }).where('status', '=', 'planned')
+  let q = trx.updateTable('callback_task').set({ status: 'cancelled', cancel_reason: reason, updated_at: new Date() }).where('status', '=', 'planned').where('kind', '=', 'plan')
   if (where.stayId !== undefined) q = q.where('stay_id', '=', where.stayId)
   if (where.patientId !== undefined) q = q.where('patient_id', '=', where.patientId)
   if (where.exceptStay !== undefined) q = q.where('stay_id', '<>', where.exceptStay)
@@ -125,7 +125,7 @@ class AgentLoad {
 
 /** Writes the desired plan for a stay: a new task, the planned one moved, or cancelled. */
 export async function writePlan(trx: Db, stayId: number, patientId: number, facts: StayFacts, desired: Desired | { none: string; en: string }, agents: Map<number, number[]>, load: AgentLoad): Promise<PlanNote> {
-  const live = await trx.selectFrom('callback_task').select(['id', 'status', 'rule_id', 'due_date', 'phone', 'assigned_user_id']).where('stay_id', '=', stayId).where('status', '<>', 'cancelled').executeTakeFirst()
+  const live = await trx.selectFrom('callback_task').select(['id', 'status', 'rule_id', 'due_date', 'phone', 'assigned_user_id']).where('stay_id', '=', stayId).where('status', '<>', 'cancelled').where('kind', '=', 'plan').executeTakeFirst()
   if ('none' in desired) {
     if (live?.status === 'planned') await cancelPlanned(trx, { stayId }, desired.none)
     return { taskId: null, dueDate: null, note: desired.none, en: desired.en }
@@ -236,7 +236,7 @@ export function callbackPlanner(timeZone: string): StayPlanner {
 /** Many discharges' plans with one statement per step: new tasks, planned ones moved, others cancelled. */
 async function planMany(trx: Db, ctx: PlanContext, load: AgentLoad, timeZone: string, changes: StayChange[], one: (c: StayChange) => Promise<PlanNote>): Promise<PlanNote[]> {
   const notes: PlanNote[] = new Array(changes.length)
-  const live = changes.length ? await trx.selectFrom('callback_task').select(['id', 'stay_id', 'status']).where('stay_id', 'in', changes.map((c) => c.stayId)).where('status', '<>', 'cancelled').execute() : []
+  const live = changes.length ? await trx.selectFrom('callback_task').select(['id', 'stay_id', 'status']).where('stay_id', 'in', changes.map((c) => c.stayId)).where('status', '<>', 'cancelled').where('kind', '=', 'plan').execute() : []
   const liveOf = new Map(live.map((t) => [t.stay_id, t]))
   const inserts: { i: number; values: Record<string, unknown> }[] = []
   const updates: { id: number; values: Record<string, unknown> }[] = []
@@ -283,7 +283,7 @@ export async function replanPending(db: Kysely<DB>, timeZone: string): Promise<n
     const ctx = await planContext(trx)
     const tasks = await trx.selectFrom('callback_task').innerJoin('stay', 'stay.id', 'callback_task.stay_id')
       .select(['callback_task.id', 'callback_task.stay_id', 'callback_task.patient_id', 'callback_task.rule_id', sql<string>`callback_task.due_date::text`.as('due_date'), 'callback_task.priority', 'callback_task.template_id', 'callback_task.windows', 'stay.department_id', 'stay.disposition'])
-      .where('callback_task.status', '=', 'planned').where('callback_task.due_at', '>', new Date()).forUpdate().execute()
+      .where('callback_task.status', '=', 'planned').where('callback_task.kind', '=', 'plan').where('callback_task.due_at', '>', new Date()).forUpdate().execute()
     let changed = 0
     const load = new AgentLoad(trx)
     for (const t of tasks) {

@@ -71,6 +71,9 @@ export async function workspaceRoutes(app: App, { db, config }: Services, dialer
         notes: Type.Optional(Type.String({ maxLength: 2000 })),
         callBackAt: Type.Optional(Type.String({ maxLength: 40 })),
         doNotCall: Type.Optional(Type.Boolean()),
+        feedback: Type.Optional(Type.Array(Type.Object({
+          class: StringEnum(['service', 'medical', 'environment', 'process'] as const), text: Type.String({ minLength: 1, maxLength: 2000 }), urgent: Type.Optional(Type.Boolean()),
+        }, { additionalProperties: false }), { maxItems: 10 })),
       }, { additionalProperties: false }),
     },
   }, async (request) => dialer.dispose(request.user!.id, request.params.id, request.body))

@@ -22,7 +22,7 @@ export interface TemplateQuestion {
   feedbackClass?: 'service' | 'medical' | 'environment' | 'process'
 }
 
-export interface DepartmentTable { id: Generated<number>; code: string; name: string; name_en: string; active: Generated<boolean> }
+export interface DepartmentTable { id: Generated<number>; code: string; name: string; name_en: string; active: Generated<boolean>; kind: Generated<'clinical' | 'office'> }
 export interface DepartmentAgentTable { department_id: number; user_id: number }
 export interface HisCodeMapTable { kind: 'department' | 'disposition'; code: string; department_id: number | null; disposition: Disposition | null; note: string | null }
 export interface PatientTable {
@@ -97,7 +97,10 @@ export interface CallbackTaskTable {
   stay_id: number
   patient_id: number
   department_id: number | null
-  rule_id: number
+  /** null for a follow-up (the patient asked again about a feedback item) */
+  rule_id: number | null
+  kind: Generated<'plan' | 'follow_up'>
+  feedback_id: number | null
   template_id: number
   due_date: DateOnly
   due_at: Timestamp
@@ -186,4 +189,44 @@ export interface CallbackTables {
   callback_agent: CallbackAgentTable
   callback_policy: CallbackPolicyTable
   do_not_call: DoNotCallTable
+  department_member: DepartmentMemberTable
+  feedback_route: FeedbackRouteTable
+  feedback: FeedbackTable
+  feedback_event: FeedbackEventTable
 }
+
+export type FeedbackClass = 'service' | 'medical' | 'environment' | 'process'
+export type FeedbackStatus = 'open' | 'resolved' | 'closed' | 'reopened' | 'cannot_resolve'
+export interface DepartmentMemberTable { department_id: number; user_id: number; is_head: Generated<boolean> }
+export interface FeedbackRouteTable { id: Generated<number>; position: number; class: FeedbackClass; subject_department_id: number | null; responsible_department_id: number; hours: Generated<number>; urgent_hours: Generated<number> }
+export interface FeedbackTable {
+  id: Generated<number>
+  source: 'callback' | 'agent' | 'hotline' | 'sms'
+  class: FeedbackClass
+  subject_department_id: number | null
+  responsible_department_id: number
+  text: string
+  urgent: Generated<boolean>
+  patient_id: number | null
+  stay_id: number | null
+  callback_task_id: number | null
+  attempt_id: number | null
+  call_id: number | null
+  work_order_id: number | null
+  status: Generated<FeedbackStatus>
+  deadline_at: Timestamp
+  escalation_level: Generated<number>
+  resolution: string | null
+  contacted_by: string | null
+  resolved_by: number | null
+  resolved_at: Timestamp | null
+  resolved_in_time: boolean | null
+  follow_up_task_id: number | null
+  patient_satisfied: boolean | null
+  patient_words: string | null
+  created_by: number | null
+  created_at: CreatedAt
+  updated_at: CreatedAt
+  version: Generated<number>
+}
+export interface FeedbackEventTable { id: Generated<number>; feedback_id: number; at: CreatedAt; kind: string; user_id: number | null; from_department_id: number | null; to_department_id: number | null; note: string | null }

@@ -4,6 +4,7 @@ import type { DB, Role } from '../db/types.ts'
 import { hashPassword } from '../accounts/password.ts'
 import { CAMPUSES, CATEGORIES, DEMO_USERS, STAFF, TEAMS } from './hospital.ts'
 import { seedCallbackDemo, seedDemoDischarges } from './callbacks.ts'
+import { seedFeedbackDemo } from './feedback.ts'
 
 export async function seedDemo(db: Kysely<DB>, password: string): Promise<boolean> {
   const existing = await db.selectFrom('team').select('id').limit(1).executeTakeFirst()
@@ -88,6 +89,7 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<boolea
       phone_device: 'phoneDevice' in u ? u.phoneDevice : null,
     }))).execute()
     await seedCallbackDemo(trx)
+    await seedFeedbackDemo(trx)
   })
   // the callback desk's week, in the demo's time zone (HOSPITAL_TZ's default)
   await seedDemoDischarges(db, 'Asia/Shanghai')

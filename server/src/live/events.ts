@@ -26,6 +26,8 @@ export interface LiveEvents {
   'workorder.chased': OrderEventData
   'workorder.overdue': OrderEventData
   'notification': { id: number; userId: number; kind: string; message: string; workOrderId: number | null; number?: string; urgency?: string }
+  /** a feedback item changed (server/src/feedback): its handlers, the callback desk and managers re-read */
+  'feedback.changed': { id: number; status: string; departmentId: number }
   /** this user's sessions changed (accounts/sessions.ts): each instance checks their sockets; never sent to a screen */
   'session.revoked': { userId: number }
 }

@@ -31,6 +31,7 @@ const SESSION_SWEEP_MS = 30_000
 
 function mayReceive(user: SessionUser, message: LiveMessage): boolean {
   if (message.type === 'notification') return (message.data as { userId: number }).userId === user.id
+  if (message.type.startsWith('feedback.')) return ['dept_handler', 'callback_agent', 'manager', 'admin'].includes(user.role)
   if (message.type.startsWith('workorder.')) {
     if (user.role === 'callback_agent' || user.role === 'dept_handler') return false
     // a technician sees the orders of their own team (their own and the team's pool)
