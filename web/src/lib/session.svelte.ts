@@ -19,6 +19,8 @@ export const SCREENS: Record<string, string[]> = {
   tech: ['technician', 'team_lead', 'admin'],
   station: ['technician', 'team_lead', 'operator', 'admin'],
   manage: ['manager', 'team_lead', 'admin'],
+  // the week grid of shifts: a lead for their own team, the administrator for any
+  rosters: ['team_lead', 'admin'],
   admin: ['admin'],
   sms: ['admin', 'manager', 'operator', 'team_lead', 'callback_agent'],
   // 回访: the agent's workspace, the lists and plan; the supervisor panel for manager and admin

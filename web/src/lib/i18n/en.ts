@@ -2,7 +2,7 @@ import type { Messages } from './zh'
 
 export const en: Messages = {
   app: { title: 'Hotline 100', short: 'Hotline 100', signOut: 'Sign out', language: '中文', pbx: 'Phones', pbxUp: 'up', pbxDown: 'down', pbxConnecting: 'connecting', pbxNone: 'none', pbxUnknown: 'unknown', live: 'live', serverLagging: 'live updates interrupted, recovering', offline: 'Connection lost, reconnecting…', newOrder: 'New order for you', comingSoon: 'The callback and department feedback workspaces come in a later release.' },
-  nav: { desk: 'Desk', board: 'Board', tech: 'My orders', station: 'Service point', manage: 'KPIs', admin: 'Admin', sms: 'SMS', callbacks: 'Callbacks' },
+  nav: { desk: 'Desk', board: 'Board', tech: 'My orders', station: 'Service point', manage: 'KPIs', rosters: 'Rosters', admin: 'Admin', sms: 'SMS', callbacks: 'Callbacks' },
   roles: { operator: 'Operator', technician: 'Technician', team_lead: 'Team lead', manager: 'Manager', callback_agent: 'Callback agent', dept_handler: 'Department handler', admin: 'Administrator' },
   login: { title: 'Sign in', username: 'Username', password: 'Password', submit: 'Sign in', demo: 'Demo users: admin operator lead tech manager agent handler, password demo' },
   status: { new: 'New', dispatched: 'Dispatched', accepted: 'Accepted', arrived: 'On site', on_hold: 'On hold', completed: 'Completed', closed: 'Closed', cancelled: 'Cancelled' },
@@ -85,5 +85,12 @@ export const en: Messages = {
   accounts: { staff: 'Person', team: 'Team', device: 'Phone', none: '(none)', saveLink: 'Save link', linked: 'Linked', status: 'Status', lockedUntil: 'Locked until', inactive: 'Deactivated', ok: 'OK',
     resetPassword: 'Reset password', newPassword: 'New password (8+ characters)', passwordReset: 'Password reset; every session of this user has ended', warnTitle: 'On duty without a login: orders given to them reach nobody', warnCount: '{n} people on duty have no login', createLogin: 'Create a login', newUser: 'New account', noDuty: 'Nobody on duty — the order will wait in the team pool', onDuty: '{team}: {n} on duty',
     errors: { phoneDevice: 'This phone already belongs to another active account: one phone, one account', staffId: 'No such person (or they have left)', teamId: 'No such team', username: 'That username is taken or malformed (letters, digits, . _ -)', password: 'The password needs at least 8 characters', displayName: 'Enter a name', role: 'You cannot take away your own administrator role' } },
+  rosters: { title: 'Rosters', team: 'Team', week: 'Week', prevWeek: 'Previous week', nextWeek: 'Next week', thisWeek: 'This week', copyLastWeek: 'Copy last week', copied: '{n} shifts copied from last week', saved: 'Saved',
+    person: 'Person', off: 'Off', leave: 'Leave', nowOn: 'On duty now', nowOff: 'Off duty now', manual: 'No roster: orders follow the manual on-duty ticks', rosteredHint: 'Orders follow the roster: only people on the current shift and not on leave get new orders',
+    shiftTypes: 'Shifts', shiftName: 'Name', shiftNameEn: 'English name', start: 'Start', end: 'End', crossesMidnight: 'Crosses midnight', addShift: 'Add shift', saveShifts: 'Save shifts', removeShift: 'Remove', noShifts: 'No shifts yet: add early, late and night shifts first',
+    leaveTitle: 'Leave and absence', from: 'From', to: 'To', kind: 'Kind', note: 'Note', addLeave: 'Record leave', noLeave: 'No leave this week', removeLeave: 'Withdraw',
+    kinds: { leave: 'Leave', sick: 'Sick', training: 'Training', other: 'Other' },
+    source: { roster: 'roster', override: 'set by hand today', manual: 'by hand', leave: 'on leave', off_roster: 'not on shift', inactive: 'left' },
+    weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] },
   common: { save: 'Save', cancel: 'Cancel', loading: 'Loading…', error: 'Something went wrong', retry: 'Retry', minutes: 'min', yes: 'Yes', no: 'No', close: 'Close' },
 }

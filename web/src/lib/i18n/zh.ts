@@ -1,7 +1,7 @@
 // 简体中文（默认）
 export const zh = {
   app: { title: '100 后勤服务热线', short: '100热线', signOut: '退出', language: 'English', pbx: '电话系统', pbxUp: '在线', pbxDown: '离线', pbxConnecting: '连接中', pbxNone: '未接入', pbxUnknown: '状态未知', live: '实时', serverLagging: '实时更新中断，正在恢复', offline: '连接中断，正在重连…', newOrder: '新工单', comingSoon: '回访与科室反馈的工作台将在后续版本提供；敬请期待。' },
-  nav: { desk: '受理台', board: '看板', tech: '我的工单', station: '服务网点', manage: '统计分析', admin: '系统管理', sms: '短信', callbacks: '回访' },
+  nav: { desk: '受理台', board: '看板', tech: '我的工单', station: '服务网点', manage: '统计分析', rosters: '排班', admin: '系统管理', sms: '短信', callbacks: '回访' },
   roles: { operator: '受理员', technician: '维修/运送员', team_lead: '班组长', manager: '后勤管理', callback_agent: '回访专员', dept_handler: '科室处理人', admin: '管理员' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：admin operator lead tech manager agent handler，密码 demo' },
   status: { new: '新建', dispatched: '已派单', accepted: '已接单', arrived: '已到场', on_hold: '挂起', completed: '已完成', closed: '已关闭', cancelled: '已取消' },
@@ -84,6 +84,13 @@ export const zh = {
   accounts: { staff: '对应人员', team: '班组', device: '话机', none: '（无）', saveLink: '保存关联', linked: '已关联', status: '状态', lockedUntil: '已锁定，至', inactive: '已停用', ok: '正常',
     resetPassword: '重设密码', newPassword: '新密码（至少 8 位）', passwordReset: '密码已重设，该用户的登录已全部退出', warnTitle: '在岗但没有登录账号：派给他们的工单没人能看到', warnCount: '{n} 名在岗人员没有登录账号', createLogin: '为其创建账号', newUser: '新增账号', noDuty: '无人在岗 — 将进入班组待领', onDuty: '{team}：在岗 {n} 人',
     errors: { phoneDevice: '该话机已属于另一个启用的账号：一台话机只能对应一个账号', staffId: '找不到该人员（或已离职）', teamId: '找不到该班组', username: '用户名已被占用，或格式不对（字母、数字、. _ -）', password: '密码至少 8 位', displayName: '请填写姓名', role: '不能取消自己的管理员权限' } },
+  rosters: { title: '排班', team: '班组', week: '周', prevWeek: '上一周', nextWeek: '下一周', thisWeek: '本周', copyLastWeek: '复制上周', copied: '已从上周复制 {n} 个班次', saved: '已保存',
+    person: '人员', off: '休', leave: '假', nowOn: '当前在岗', nowOff: '当前不在岗', manual: '未排班：按手动“在岗”勾选派单', rosteredHint: '按排班派单：只有排在当前班次、且未请假的人会收到新工单',
+    shiftTypes: '班次', shiftName: '名称', shiftNameEn: '英文名', start: '开始', end: '结束', crossesMidnight: '跨午夜', addShift: '新增班次', saveShifts: '保存班次', removeShift: '删除', noShifts: '还没有班次：先新增早班、中班、夜班等',
+    leaveTitle: '请假与缺勤', from: '从', to: '到', kind: '类型', note: '备注', addLeave: '登记请假', noLeave: '本周没有请假', removeLeave: '撤销',
+    kinds: { leave: '休假', sick: '病假', training: '培训', other: '其他' },
+    source: { roster: '排班', override: '当日手动', manual: '手动', leave: '请假', off_roster: '不在班', inactive: '已离职' },
+    weekdays: ['一', '二', '三', '四', '五', '六', '日'] },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
