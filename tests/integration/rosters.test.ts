@@ -184,6 +184,26 @@ test('a rostered team does not change another team still on manual flags', async
   assert.ok([people['张伟'], people['刘洋'], people['孙磊']].includes(res.body.assignee?.id), res.body.assignee?.name)
 })
 
+test('two leads booking one person on overlapping shifts at once: one is saved, the other refused', async () => {
+  const [a, b] = await Promise.all([
+    t.call('lead', 'PUT', '/api/rosters', { teamId: maintenance, cells: [{ staffId: people['陈志远'], day: addDays(D, 3), shiftTypeIds: [shifts['长夜班']] }] }),
+    t.call('admin', 'PUT', '/api/rosters', { teamId: maintenance, cells: [{ staffId: people['陈志远'], day: addDays(D, 4), shiftTypeIds: [shifts['夜班']] }] }),
+  ])
+  assert.equal([a.status, b.status].sort(), [200, 400], JSON.stringify([a.body, b.body]))
+  const left = (await grid(addDays(D, 3))).entries.filter((e: any) => e.staffId === people['陈志远'] && (e.day === addDays(D, 3) || e.day === addDays(D, 4)))
+  assert.is(left.length, 1)
+})
+
+test('leave counts on a team still on the manual ticks too', async () => {
+  const day = addDays(D, 2)
+  for (const name of ['张伟', '刘洋']) assert.is((await t.call('admin', 'POST', '/api/leave', { staffId: people[name], from: day, to: day, kind: 'leave' })).status, 201)
+  at(day, '03:00')
+  for (let i = 0; i < 3; i++) {
+    const res = await t.call('operator', 'POST', '/api/work-orders', { itemId: refs.item('transport.patient_exam'), locationId: refs.locationOf('3512'), urgency: 'routine', requester: { name: '护士' } })
+    assert.is(res.body.assignee?.id, people['孙磊'], res.body.assignee?.name)
+  }
+})
+
 test('the demo month: transport and cleaning have a 夜班 porter every night, each shift covered once', async () => {
   const written = await ensureDemoRosters(t.db.db, TZ, instantOfDay(D, '12:00', TZ))
   assert.ok(written > 100, `${written} shifts`)
