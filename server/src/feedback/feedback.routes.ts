@@ -9,6 +9,7 @@ import { HttpError } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import { audit } from '../audit/audit.ts'
 import { actorOf, createWorkOrder } from '../workorders/workorders.service.ts'
+import { feedbackReport } from './feedback.report.ts'
 import { CLASS_TEXT, cannotResolve, fileFeedback, mayHandle, resolve, transfer } from './feedback.service.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
@@ -49,6 +50,17 @@ export async function feedbackRoutes(app: App, { db, config, now }: Services) {
     if (q.departmentId) query = query.where('f.responsible_department_id', '=', q.departmentId)
     const rows = await query.orderBy(sql`f.status IN ('open', 'reopened') DESC`).orderBy('f.urgent', 'desc').orderBy('f.deadline_at').limit(500).execute()
     return { items: rows.map(toItem) }
+  })
+
+  // the quality office's figures for a period of local days (README "Callback and feedback reports")
+  app.get('/api/feedback/report', {
+    schema: { querystring: Type.Object({ from: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), to: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }, { additionalProperties: false }) },
+  }, async (request) => {
+    const { from, to } = request.query
+    if (Number.isNaN(Date.parse(from))) throw new HttpError(400, 'bad_request', `日期 ${from} 不存在`, 'from', { messageEn: `${from} is not a date` })
+    if (Number.isNaN(Date.parse(to))) throw new HttpError(400, 'bad_request', `日期 ${to} 不存在`, 'to', { messageEn: `${to} is not a date` })
+    if (from > to) throw new HttpError(400, 'bad_request', '开始日期晚于结束日期', 'from', { messageEn: 'from is after to' })
+    return feedbackReport(db, from, to, config.timeZone)
   })
 
   app.get('/api/feedback/:id', { schema: { params: Type.Object({ id: Id }) } }, async (request) => {
