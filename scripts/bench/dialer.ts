@@ -123,12 +123,18 @@ export async function dialerRows(smoke: boolean, adminUrl: string): Promise<Row[
 
   const hours = simulatedSeconds / 3600
   const perAgentHour = attempts / AGENTS / hours
+  const reachedPerHour = reached / AGENTS / hours
   lags.sort((a, b) => a - b)
   const p50 = percentile(lags, 50)
   const p99 = percentile(lags, 99)
   const cpuShare = (cpu.user + cpu.system) / 1000 / wallMs
   return [
-    { name: `dialer: ${AGENTS} agents, progressive, ${fmt(hours * 60)} simulated min ×${SPEED}`, figure: `${fmt(perAgentHour)} dials/agent-hour (${attempts} dials, ${reached} reached)`, baseline: '50–80 callbacks a day by hand (seed)', target: '200–300 a day', verdict: perAgentHour * 7 >= 200 ? 'met' : 'missed: fewer than 200 a 7-hour day' },
+    {
+      name: `dialer: ${AGENTS} agents, progressive, ${fmt(hours * 60)} simulated min ×${SPEED}`,
+      figure: `${fmt(perAgentHour)} dials and ${fmt(reachedPerHour)} patients reached per agent-hour (${attempts} dials, ${reached} reached) = ${fmt(reachedPerHour * 7, 0)} reached in a 7-hour day`,
+      baseline: '50–80 callbacks a day by hand (seed)', target: '200–300 a day',
+      verdict: reachedPerHour * 7 >= 200 ? 'met' : `short: each reached patient talks 30–120 s and is wrapped up 10–30 s; the dialer's own share is the row below`,
+    },
     { name: 'dialer: agent free → patient phone ringing', figure: `p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms (n=${lags.length})`, baseline: `agent phone auto-answers in ${fmt(400 / SPEED)} ms`, target: 'p99 < 1 s', verdict: p99 < 1000 ? 'met' : 'missed' },
     { name: 'dialer: CPU of app + simulator + 20 scripted agents', figure: `${fmt(cpuShare * 100)} % of one core`, baseline: '—', target: '—', verdict: 'measured' },
   ]
