@@ -25,10 +25,12 @@ export const SCREENS: Record<string, string[]> = {
   sms: ['admin', 'manager', 'operator', 'team_lead', 'callback_agent'],
   // 回访: the agent's workspace, the lists and plan; the supervisor panel for manager and admin
   callbacks: ['callback_agent', 'manager', 'admin'],
+  // 反馈处理: the department handler's queue and cases; the manager and the administrator see every department's
+  feedback: ['dept_handler', 'manager', 'admin'],
   // one order's page (/tech/orders/:id): what the job sheet's QR code and the board's links open
   order: ['operator', 'technician', 'team_lead', 'manager', 'admin'],
 }
 
-export const HOME: Record<string, string> = { operator: '/desk', technician: '/tech', team_lead: '/station', manager: '/manage', admin: '/admin', callback_agent: '/callbacks' }
+export const HOME: Record<string, string> = { operator: '/desk', technician: '/tech', team_lead: '/station', manager: '/manage', admin: '/admin', callback_agent: '/callbacks', dept_handler: '/feedback' }
 export const homeOf = (role: string) => HOME[role] ?? '/welcome'
 export const may = (screen: string, role: string | undefined) => !!role && (SCREENS[screen] ?? []).includes(role)
