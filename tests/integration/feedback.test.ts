@@ -152,10 +152,21 @@ test('a nurse\'s attitude → 护理部 → late → escalated once → resolved
   const reopened = await item(nurse.id)
   assert.equal([reopened.status, reopened.patientSatisfied, reopened.patientWords, reopened.responsible.name, reopened.escalationLevel], ['reopened', false, '没人跟我道歉', '护理部', 0])
   assert.ok(Date.parse(reopened.deadlineAt) > now().getTime())
+  // the handler hears the call the case came from (their department's only), and the playback is audited
+  await waitUntil('the recording', async () => Boolean((await t.db.db.selectFrom('call').select('recording_file').where('id', '=', nurse.callId).executeTakeFirst())?.recording_file))
+  const played = await t.call('handler', 'GET', `/api/feedback/${nurse.id}/recording`, undefined, { range: 'bytes=0-' })
+  assert.is(played.status, 206)
+  assert.ok(await t.db.db.selectFrom('audit_log').select('id').where('action', '=', 'play_recording').where('username', '=', 'handler').executeTakeFirst())
+  assert.is((await t.call('handler', 'GET', `/api/feedback/${medical.id}/recording`)).status, 403, 'not another office\'s call')
   // a case that cannot be resolved goes to the quality office with the reason
   const gave = await t.call('handler', 'POST', `/api/feedback/${nurse.id}/cannot-resolve`, { version: reopened.version, reason: '涉及人事处理，需院领导决定' })
   assert.is(gave.status, 200, JSON.stringify(gave.body))
   assert.equal([(await item(nurse.id)).status, (await item(nurse.id)).responsible.name], ['cannot_resolve', '质控科'])
+  // 质控科 (the manager heads it) decides: resolved with what was done
+  const quality = await item(nurse.id)
+  const decided = await t.call('manager', 'POST', `/api/feedback/${nurse.id}/resolve`, { version: quality.version, resolution: '院办约谈当事护士，已向患者书面致歉' })
+  assert.is(decided.status, 200, JSON.stringify(decided.body))
+
 })
 
 test.run()

@@ -84,6 +84,7 @@ export const PERMISSIONS: Record<string, Access> = {
   'GET /api/feedback': ['dept_handler', 'callback_agent', 'manager', 'admin'],
   'GET /api/feedback/:id': ['dept_handler', 'callback_agent', 'manager', 'admin'],
   'GET /api/feedback/report': ['manager', 'admin'],
+  'GET /api/feedback/:id/recording': ['dept_handler', 'manager', 'admin'],
   'POST /api/feedback': ['callback_agent', 'operator', 'manager', 'admin'],
   'POST /api/feedback/:id/resolve': ['dept_handler', 'manager', 'admin'],
   'POST /api/feedback/:id/transfer': ['dept_handler', 'manager', 'admin'],

@@ -146,6 +146,7 @@ export async function callbackRoutes(app: App, { db, config }: Services) {
   })
 
   app.get('/api/departments', {}, async () => ({
-    items: await db.selectFrom('department').select(['id', 'code', 'name', 'name_en as nameEn']).where('active', '=', true).orderBy('id').execute(),
+    // clinical departments (where patients stay) and the offices that handle feedback (护理部 …)
+    items: await db.selectFrom('department').select(['id', 'code', 'name', 'name_en as nameEn', 'kind']).where('active', '=', true).orderBy('kind').orderBy('id').execute(),
   }))
 }

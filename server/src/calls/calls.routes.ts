@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Selectable } from 'kysely'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { App } from '../http/types.ts'
 import { errors, IsoDate, Nullable } from '../http/types.ts'
 import { HttpError, badRequest, notFound } from '../http/errors.ts'
@@ -39,6 +40,32 @@ function toCall(c: CallRow, role: Role) {
     endedAt: iso(c.ended_at), durationSec: c.duration_sec, hasRecording: Boolean(c.recording_file && !c.recording_deleted_at), manual: c.manual, note: c.note,
     workOrderId: c.work_order_id, calledBackBy: c.called_back_by,
   }
+}
+
+/**
+ * A call's recording with byte ranges (the browser's player seeks with them). Every playback is
+ * audited once: its first request starts at byte 0 (`<audio>` asks `bytes=0-`), the chunks and seeks
+ * after it do not. The feedback case plays its call's recording through this too.
+ */
+export async function sendRecording(db: Services['db'], recordingsDir: string, request: FastifyRequest, reply: FastifyReply, callId: number) {
+  const call = await db.selectFrom('call').select(['id', 'recording_file', 'recording_deleted_at']).where('id', '=', callId).executeTakeFirst()
+  if (!call?.recording_file) throw notFound(`recording of call ${callId}`)
+  if (call.recording_deleted_at) throw new HttpError(410, 'gone', `the recording was deleted on ${call.recording_deleted_at.toISOString()} (retention period)`)
+  const path = join(recordingsDir, basename(call.recording_file))
+  const size = await stat(path).then((s) => s.size, () => null)
+  if (size === null) throw notFound(`recording file of call ${call.id}`)
+  const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '')
+  const played = () => audit(db, request, 'play_recording', `call:${call.id}`, { range: request.headers.range ?? null })
+  reply.header('accept-ranges', 'bytes').header('content-type', 'audio/wav')
+  if (!range) {
+    await played()
+    return reply.header('content-length', size).send(createReadStream(path))
+  }
+  const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]))
+  const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1
+  if (start >= size || start > end) return reply.status(416).header('content-range', `bytes */${size}`).send({ error: 'range_not_satisfiable', message: `the recording has ${size} bytes`, field: 'range' })
+  if (start === 0) await played()
+  return reply.status(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1).send(createReadStream(path, { start, end }))
 }
 
 export async function callRoutes(app: App, { db, config, telephony }: Services) {
@@ -101,28 +128,8 @@ export async function callRoutes(app: App, { db, config, telephony }: Services) 
     return { ...toCall(call, request.user!.role), orders, chases: chases.map((c) => ({ workOrderId: c.id, number: c.number, at: c.at.toISOString() })) }
   })
 
-  // the browser's player asks for byte ranges to seek; every playback is audited once: its first
-  // request starts at byte 0 (`<audio>` asks `bytes=0-`), the chunks and seeks after it do not
-  app.get('/api/calls/:id/recording', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
-    const call = await db.selectFrom('call').select(['id', 'recording_file', 'recording_deleted_at']).where('id', '=', request.params.id).executeTakeFirst()
-    if (!call?.recording_file) throw notFound(`recording of call ${request.params.id}`)
-    if (call.recording_deleted_at) throw new HttpError(410, 'gone', `the recording was deleted on ${call.recording_deleted_at.toISOString()} (retention period)`)
-    const path = join(config.recordingsDir, basename(call.recording_file))
-    const size = await stat(path).then((s) => s.size, () => null)
-    if (size === null) throw notFound(`recording file of call ${call.id}`)
-    const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '')
-    const played = () => audit(db, request, 'play_recording', `call:${call.id}`, { range: request.headers.range ?? null })
-    reply.header('accept-ranges', 'bytes').header('content-type', 'audio/wav')
-    if (!range) {
-      await played()
-      return reply.header('content-length', size).send(createReadStream(path))
-    }
-    const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]))
-    const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1
-    if (start >= size || start > end) return reply.status(416).header('content-range', `bytes */${size}`).send({ error: 'range_not_satisfiable', message: `the recording has ${size} bytes`, field: 'range' })
-    if (start === 0) await played()
-    return reply.status(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1).send(createReadStream(path, { start, end }))
-  })
+  // the player of the desk and the supervisors (sendRecording: ranges, audited once a playback)
+  app.get('/api/calls/:id/recording', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => sendRecording(db, config.recordingsDir, request, reply, request.params.id))
 
   // click-to-dial: the user's own phone rings first, then the number is dialled
   app.post('/api/calls/originate', {

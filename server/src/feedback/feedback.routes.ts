@@ -10,6 +10,7 @@ import type { Services } from '../services.ts'
 import { audit } from '../audit/audit.ts'
 import { actorOf, createWorkOrder } from '../workorders/workorders.service.ts'
 import { feedbackReport } from './feedback.report.ts'
+import { sendRecording } from '../calls/calls.routes.ts'
 import { CLASS_TEXT, cannotResolve, fileFeedback, mayHandle, resolve, transfer } from './feedback.service.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
@@ -71,6 +72,15 @@ export async function feedbackRoutes(app: App, { db, config, now }: Services) {
       .select(['e.kind', 'e.at', 'e.note', 'u.display_name as by', 'd.name as to']).where('e.feedback_id', '=', row.id).orderBy('e.id').execute()
     await audit(db, request, 'view_feedback', `feedback:${row.id}`)
     return { ...toItem(row), events: events.map((e) => ({ kind: e.kind, at: e.at.toISOString(), note: e.note, by: e.by, to: e.to })) }
+  })
+
+  // the case's call, for its handler: only the recording of a case of their own department (audited)
+  app.get('/api/feedback/:id/recording', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+    const f = await db.selectFrom('feedback').select(['id', 'call_id', 'responsible_department_id']).where('id', '=', request.params.id).executeTakeFirst()
+    if (!f) throw new HttpError(404, 'not_found', `没有反馈 ${request.params.id}`, undefined, { messageEn: `no feedback ${request.params.id}` })
+    await mayHandle(db, request.user!, f.responsible_department_id)
+    if (!f.call_id) throw new HttpError(404, 'not_found', '这条反馈没有通话录音', undefined, { messageEn: 'this feedback has no call recording' })
+    return sendRecording(db, config.recordingsDir, request, reply, f.call_id)
   })
 
   // the agent's own entry during a call, or the desk's from a complaint

@@ -119,7 +119,8 @@ export async function mayHandle(db: Db, actor: Actor, departmentId: number) {
   if (!member) throw refuse(403, 'not_your_department', '这条反馈不归您的科室处理', 'this feedback belongs to another department')
 }
 
-const OPEN = ['open', 'reopened'] as const
+/** states a case can be acted on in: 无法解决 sits with 质控科, who resolve it or send it on */
+const OPEN = ['open', 'reopened', 'cannot_resolve'] as const
 
 export async function resolve(db: Kysely<DB>, id: number, r: { version: number; resolution: string; contactedBy?: string | null }, actor: Actor, at: Date, tz: string) {
   if (!r.resolution.trim()) throw refuse(400, 'bad_request', '请写明处理结果', 'the resolution needs a text', 'resolution')
@@ -181,7 +182,8 @@ export async function transfer(db: Kysely<DB>, id: number, t: { version: number;
     if (!OPEN.includes(item.status as typeof OPEN[number])) throw refuse(409, 'not_open', '这条反馈已经处理过了', 'this feedback is not open', 'status')
     if (t.departmentId === item.responsible_department_id) throw refuse(400, 'bad_request', '不能转给本科室', 'the feedback is already with that department', 'departmentId')
     if (!(await trx.selectFrom('department').select('id').where('id', '=', t.departmentId).where('active', '=', true).executeTakeFirst())) throw refuse(400, 'bad_request', `没有科室 ${t.departmentId}`, `no department ${t.departmentId}`, 'departmentId')
-    const row = await trx.updateTable('feedback').set({ responsible_department_id: t.departmentId, updated_at: at, version: item.version + 1 }).where('id', '=', id).returning(['id', 'status', 'version']).executeTakeFirstOrThrow()
+    const row = await trx.updateTable('feedback').set({ responsible_department_id: t.departmentId, ...(item.status === 'cannot_resolve' ? { status: 'open' as const } : {}), updated_at: at, version: item.version + 1 })
+      .where('id', '=', id).returning(['id', 'status', 'version']).executeTakeFirstOrThrow()
     await event(trx, id, 'transferred', { userId: actor.id, from: item.responsible_department_id, to: t.departmentId, note: t.reason, at })
     await tellDepartment(trx, t.departmentId, `转来的反馈 ${id}：${t.reason.slice(0, 40)}`)
     await changed(trx, id, row.status, t.departmentId)
@@ -193,7 +195,7 @@ export async function cannotResolve(db: Kysely<DB>, id: number, c: { version: nu
   return db.transaction().execute(async (trx) => {
     const item = await lockItem(trx, id, c.version)
     await mayHandle(trx, actor, item.responsible_department_id)
-    if (!OPEN.includes(item.status as typeof OPEN[number])) throw refuse(409, 'not_open', '这条反馈已经处理过了', 'this feedback is not open', 'status')
+    if (item.status !== 'open' && item.status !== 'reopened') throw refuse(409, 'not_open', item.status === 'cannot_resolve' ? '这条反馈已经交给质控科' : '这条反馈已经处理过了', 'this feedback is not open', 'status')
     const quality = await trx.selectFrom('department').select('id').where('code', '=', QUALITY_OFFICE).executeTakeFirst()
     const row = await trx.updateTable('feedback').set({ status: 'cannot_resolve', responsible_department_id: quality?.id ?? item.responsible_department_id, updated_at: at, version: item.version + 1 })
       .where('id', '=', id).returning(['id', 'status', 'version']).executeTakeFirstOrThrow()
