@@ -2,6 +2,10 @@
 // time): satisfaction, top problems, processing rate and timeliness, coverage and completeness.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
@@ -70,6 +74,23 @@ test('the report matches the hand-built November: each figure and what it is of'
     { agent: '回访专员 乙', planned: 3, completed: 1, rate: 33.3 }, { agent: '回访专员 甲', planned: 2, completed: 2, rate: 100 },
   ].sort((a, b) => a.agent.localeCompare(b.agent)))
   assert.equal(r.completeness, { completed: 3, whole: 2, rate: 66.7 })
+
+  // the same figures in the meeting file, read back by openpyxl and pdftotext (not our code)
+  const xlsx = await t.call('manager', 'GET', '/api/reports/feedback.xlsx?from=2026-11-01&to=2026-11-30')
+  assert.is(xlsx.status, 200)
+  const file = join(mkdtempSync(join(tmpdir(), 'hotline-fb-report-')), 'feedback.xlsx')
+  writeFileSync(file, xlsx.body as unknown as Buffer)
+  const sheets = JSON.parse(execFileSync('/usr/bin/python3', [join(import.meta.dirname, '../helpers/read-xlsx.py'), file]).toString()) as { name: string; rows: { v: any }[][] }[]
+  assert.equal(sheets.map((x) => x.name), ['满意度（回访）', '各科室前五位问题', '反馈处理（负责科室）', '回访覆盖率（科室）', '回访覆盖率（回访专员）', '记录完整率'])
+  const row = (sheet: number, first: string, second?: string) => sheets[sheet]!.rows.find((r) => r[0]?.v === first && (second === undefined || r[1]?.v === second))?.map((c) => c.v)
+  assert.equal(row(0, '2026-11', '测试科')?.slice(0, 5), ['2026-11', '测试科', 3, 2, 2 / 3])
+  assert.equal(row(2, '护理部')?.slice(0, 6), ['护理部', 2, 2, 1, 1, 0.5])
+  assert.equal(row(3, '测试科')?.slice(0, 4), ['测试科', 5, 3, 0.6])
+  const pdf = await t.call('manager', 'GET', '/api/reports/feedback.pdf?from=2026-11-01&to=2026-11-30')
+  assert.is(pdf.status, 200)
+  const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf.body as unknown as Buffer }).toString()
+  assert.match(text, '回访与患者反馈')
+  assert.match(text, /护理部\s+2\s+2\s+100/)
 
   const bad = await t.call('manager', 'GET', '/api/feedback/report?from=2026-11-31&to=2026-11-30')
   assert.equal([bad.status, bad.body.field], [400, 'from'])

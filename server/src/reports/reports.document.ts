@@ -1,6 +1,6 @@
 // A report as both renderers take it: language already chosen, figures as numbers, no database.
 // It crosses into the render worker as a plain object (structured clone), so it holds no classes.
-export type ReportName = 'kpi' | 'weekly-volume' | 'chases' | 'complaints' | 'staff' | 'orders'
+export type ReportName = 'kpi' | 'weekly-volume' | 'chases' | 'complaints' | 'staff' | 'orders' | 'feedback'
 export type Kind = 'text' | 'int' | 'num' | 'pct'
 /** a cell; a number may carry its own kind where a column mixes rates and counts */
 export type Cell = string | number | null | { value: number | null; kind: Kind }

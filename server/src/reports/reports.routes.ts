@@ -25,7 +25,7 @@ export const MAX_DAYS = 366
 export const MAX_ORDER_ROWS = 300_000
 const PAGE = 5_000
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
-const FILE = '^(kpi|weekly-volume|chases|complaints|staff|orders)\\.(xlsx|pdf)$'
+const FILE = '^(kpi|weekly-volume|chases|complaints|staff|orders|feedback)\\.(xlsx|pdf)$'
 const TYPES = { xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', pdf: 'application/pdf' }
 
 /** A 400 naming the field, in Chinese with the English beside it, as the screens show messages. */

@@ -5,6 +5,7 @@ import type { DB } from '../db/types.ts'
 import { computeKpis, type KpiQuery } from '../kpi/kpi.queries.ts'
 import { chasesBy, complaintsByPlace, staffExtras } from './reports.queries.ts'
 import { REPORT_LABELS, type ReportLabels } from './labels.ts'
+import { feedbackReport } from '../feedback/feedback.report.ts'
 import type { Cell, Chart, Column, ReportDocument, ReportHeader, ReportName, Table } from './reports.document.ts'
 
 export interface ReportContext { db: Kysely<DB>; query: KpiQuery; lang: 'zh' | 'en'; header: Omit<ReportHeader, 'title' | 'labels'> }
@@ -159,6 +160,47 @@ async function staffReport(ctx: ReportContext, k: Kpis, L: ReportLabels, en: boo
   return { tables: [table], charts: [] }
 }
 
+/** 回访与反馈: the quality office's figures (feedback/feedback.report.ts), one sheet each. */
+async function callbackFeedbackReport(ctx: ReportContext, L: ReportLabels, en: boolean) {
+  const r = await feedbackReport(ctx.db, ctx.query.from, ctx.query.to, ctx.query.timeZone)
+  const F = L.fb
+  const share = (n: number, d: number): Cell => pct(ratio(n, d))
+  const tables: Table[] = [
+    {
+      sheet: F.satisfaction, title: F.satisfaction, note: F.note,
+      columns: [col(F.month, 'text', 10), col(F.department, 'text', 16), col(F.answered, 'int', 10), col(F.satisfied, 'int', 12), col(F.rate, 'pct', 11)],
+      rows: r.satisfaction.map((s) => [s.month, s.hospital ? F.hospital : s.department, s.answered, s.satisfied, share(s.satisfied, s.answered)]),
+    },
+    {
+      sheet: F.problems, title: F.problems,
+      columns: [col(F.department, 'text', 16), col(F.cls, 'text', 14), col(F.text, 'text', 40), col(F.count, 'int', 8)],
+      rows: r.topProblems.flatMap((d) => d.items.map((i) => [d.department, F.classes[i.class as keyof typeof F.classes] ?? i.class, i.text, i.count])),
+    },
+    {
+      sheet: F.handling, title: F.handling,
+      columns: [col(F.office, 'text', 16), col(F.received, 'int', 9), col(F.resolved, 'int', 9), col(F.processing, 'pct', 10), col(F.timely, 'int', 12), col(F.timeliness, 'pct', 10)],
+      rows: r.handling.map((h) => [h.department, h.received, h.resolved, share(h.resolved, h.received), h.timely, share(h.timely, h.resolved)]),
+    },
+    {
+      sheet: F.coverage, title: F.coverage,
+      columns: [col(F.department, 'text', 16), col(F.planned, 'int', 9), col(F.completed, 'int', 9), col(F.coverageRate, 'pct', 10)],
+      rows: r.coverage.departments.map((c) => [c.department, c.planned, c.completed, share(c.completed, c.planned)]),
+    },
+    {
+      sheet: F.coverageAgents, title: F.coverageAgents,
+      columns: [col(F.agent, 'text', 16), col(F.planned, 'int', 9), col(F.completed, 'int', 9), col(F.coverageRate, 'pct', 10)],
+      rows: r.coverage.agents.map((c) => [c.agent, c.planned, c.completed, share(c.completed, c.planned)]),
+    },
+    {
+      sheet: F.completeness, title: F.completeness,
+      columns: [col(F.completed, 'int', 10), col(F.whole, 'int', 18), col(F.rate, 'pct', 10)],
+      rows: [[r.completeness.completed, r.completeness.whole, share(r.completeness.whole, r.completeness.completed)]],
+    },
+  ]
+  void en
+  return { tables, charts: [] as Chart[] }
+}
+
 export async function buildReport(report: Exclude<ReportName, 'orders'>, ctx: ReportContext): Promise<ReportDocument> {
   const L = REPORT_LABELS[ctx.lang]
   const en = ctx.lang === 'en'
@@ -167,7 +209,8 @@ export async function buildReport(report: Exclude<ReportName, 'orders'>, ctx: Re
     : report === 'weekly-volume' ? weeklyReport(k, L, en)
       : report === 'chases' ? await chasesReport(ctx, k, L, en)
         : report === 'complaints' ? await complaintsReport(ctx, k, L, en)
-          : await staffReport(ctx, k, L, en)
+          : report === 'feedback' ? await callbackFeedbackReport(ctx, L, en)
+            : await staffReport(ctx, k, L, en)
   return {
     report, lang: ctx.lang, landscape: report === 'staff' || report === 'weekly-volume',
     header: { ...ctx.header, title: L.titles[report], labels: L.header },
