@@ -94,7 +94,7 @@ test('the service point prints waiting job sheets as one PDF, then confirms them
 })
 
 test('each role lands on its own screen and is sent back there from a screen it may not use', async ({ browser }) => {
-  const homes: Record<string, RegExp> = { operator: /\/desk$/, tech: /\/tech$/, lead: /\/station$/, manager: /\/manage$/, admin: /\/admin$/, agent: /\/callbacks$/, handler: /\/welcome$/ }
+  const homes: Record<string, RegExp> = { operator: /\/desk$/, tech: /\/tech$/, lead: /\/station$/, manager: /\/manage$/, admin: /\/admin$/, agent: /\/callbacks$/, handler: /\/feedback$/ }
   for (const [user, home] of Object.entries(homes)) {
     const s = await signedIn(browser, user)
     await expect(s.page).toHaveURL(home)

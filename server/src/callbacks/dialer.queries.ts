@@ -68,7 +68,7 @@ export async function queue(db: Kysely<DB>, userId: number | null, at: Date, tz:
       'p.name', 'p.sex', sql<string | null>`p.birth_date::text`.as('birth_date'), 'd.name as department', 'd.name_en as department_en'])
     .where('t.status', 'in', ['planned', 'in_progress']).where('t.due_date', '<=', sql<string>`${c.day}::date`)
   if (userId !== null) q = q.where((eb) => eb.or([eb('t.assigned_user_id', '=', userId), eb('t.assigned_user_id', 'is', null)]))
-  const rows = await q.orderBy(sql`t.appointment_at IS NULL`).orderBy('t.priority').orderBy('t.due_at').orderBy('t.id').limit(500).execute()
+  const rows = await q.orderBy(sql`t.appointment_at IS NULL`).orderBy('t.priority').orderBy(sql`t.kind <> 'follow_up'`).orderBy('t.due_at').orderBy('t.id').limit(500).execute()
   const procedures = rows.length ? await db.selectFrom('stay_procedure').select(['stay_id', 'text', 'code']).where('stay_id', 'in', rows.map((r) => r.stay_id)).where('position', '=', 1).execute() : []
   return {
     today: c.day,

@@ -121,7 +121,7 @@ export function startDialer(deps: DialerDeps) {
               .where((eb) => eb.or([eb('t.next_attempt_at', 'is', null), eb('t.next_attempt_at', '<=', at)]))
               // an appointment replaces the windows; otherwise the time of day must be inside one
               .where(sql<boolean>`(t.appointment_at IS NOT NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(t.windows) w WHERE w->>'from' <= ${clock.hhmm} AND ${clock.hhmm} < w->>'to'))`)
-              .orderBy(sql`t.appointment_at IS NULL`).orderBy('t.priority').orderBy('t.due_at').orderBy('t.id')
+              .orderBy(sql`t.appointment_at IS NULL`).orderBy('t.priority').orderBy(sql`t.kind <> 'follow_up'`).orderBy('t.due_at').orderBy('t.id')
           } else q = q.where('t.id', '=', taskId!)
           const task = await q.limit(1).forUpdate().skipLocked().executeTakeFirst()
           if (!task) {

@@ -152,10 +152,10 @@ async function askPatient(trx: Db, item: { id: number; patient_id: number | null
   const stay = await trx.selectFrom('stay').select('department_id').where('id', '=', item.stay_id!).executeTakeFirstOrThrow()
   const phone = await trx.selectFrom('patient_phone').select('number').where('patient_id', '=', item.patient_id!).where('valid', '=', true).orderBy('position').executeTakeFirst()
   const day = localClock(at, tz).day
-  // first in the agent's queue (priority 1): a short call, and the patient has been waiting for it
+  // before the day's plans of the same priority (the dialer and the queue order follow-ups first): a short call, and the patient has been waiting
   const task = await trx.insertInto('callback_task').values({
     kind: 'follow_up', feedback_id: item.id, stay_id: item.stay_id!, patient_id: item.patient_id!, department_id: original?.department_id ?? stay.department_id, rule_id: null, template_id: template.id,
-    due_date: day, due_at: at, windows: JSON.stringify(original?.windows ?? [{ from: '09:00', to: '20:00' }]), priority: 1, phone: phone?.number ?? null, no_number: !phone,
+    due_date: day, due_at: at, windows: JSON.stringify(original?.windows ?? [{ from: '09:00', to: '20:00' }]), priority: 2, phone: phone?.number ?? null, no_number: !phone,
     assigned_user_id: original?.assigned_user_id ?? null, plan_reason: `反馈 ${item.id} 已处理：询问患者是否满意`, created_at: at, updated_at: at,
   }).returning('id').executeTakeFirstOrThrow()
   return task.id
