@@ -53,8 +53,17 @@ test('each malformed order is a 400 naming the field, and no order is written', 
     const res = await t.call('operator', 'POST', '/api/work-orders', body)
     assert.is(res.status, 400, `${field}: ${JSON.stringify(res.body)}`)
     assert.is(res.body.field, field)
-    assert.type(res.body.message, 'string')
+    // a schema refusal: Chinese first, naming the field; the English beside it
+    if (res.body.error === 'validation') {
+      assert.match(res.body.message, /[\u4e00-\u9fff]/, `${field}: ${res.body.message}`)
+      assert.ok(res.body.message.includes(field), `${field}: ${res.body.message}`)
+      assert.type(res.body.messageEn, 'string')
+    }
   }
+  const tooLong = await t.call('operator', 'POST', '/api/work-orders', { ...valid(), description: 'x'.repeat(5000) })
+  assert.match(tooLong.body.message, /^description 最多 \d+ 个字符$/)
+  assert.match(tooLong.body.messageEn, /^description must NOT have more than \d+ characters$/)
+  assert.is((await t.call('operator', 'POST', '/api/work-orders', { ...valid(), colour: 'red' })).body.message, 'colour 不是可接受的字段')
   const broken = await t.call('operator', 'POST', '/api/work-orders', '{"itemId": 1,', { 'content-type': 'application/json' })
   assert.is(broken.status, 400)
   assert.is(await countOrders(), before)

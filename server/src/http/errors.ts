@@ -46,6 +46,27 @@ function fieldOf(issue: AjvIssue, context: string | undefined): string {
   return path.join('.') || context || 'body'
 }
 
+/** A schema refusal as the screens show it: Chinese first (the English goes beside it as messageEn). */
+function validationZh(field: string, issue: AjvIssue): string {
+  const p = issue.params ?? {}
+  switch (issue.keyword) {
+    case 'required': return `缺少必填项 ${field}`
+    case 'additionalProperties': return `${field} 不是可接受的字段`
+    case 'minLength': return `${field} 至少 ${p.limit} 个字符`
+    case 'maxLength': return `${field} 最多 ${p.limit} 个字符`
+    case 'minimum': case 'exclusiveMinimum': return `${field} 不能小于 ${p.limit}`
+    case 'maximum': case 'exclusiveMaximum': return `${field} 不能大于 ${p.limit}`
+    case 'minItems': return `${field} 至少 ${p.limit} 项`
+    case 'maxItems': return `${field} 最多 ${p.limit} 项`
+    case 'maxProperties': return `${field} 最多 ${p.limit} 项`
+    case 'pattern': return `${field} 的格式不对`
+    case 'format': return `${field} 不是有效的${p.format === 'date-time' ? '时间' : p.format === 'date' ? '日期' : ` ${String(p.format)}`}`
+    case 'type': return `${field} 的类型不对（应为 ${String(p.type)}）`
+    case 'enum': case 'const': case 'anyOf': case 'oneOf': return `${field} 不是可选的值`
+    default: return `${field} 无效`
+  }
+}
+
 // PostgreSQL errors that can only come from input we let through (a value out of a column's range)
 const INPUT_SQLSTATES: Record<string, number> = { '22001': 400, '22003': 400, '22007': 400, '22008': 400, '22P02': 400, '23503': 400 }
 
@@ -77,7 +98,7 @@ export function installErrorHandling(app: FastifyInstance) {
       const issue = err.validation[0] ?? {}
       const field = fieldOf(issue, err.validationContext)
       const detail = issue.keyword === 'additionalProperties' ? 'is not a known field' : issue.message ?? 'is invalid'
-      return reply.status(400).send({ error: 'validation', message: `${field} ${detail}`, field })
+      return reply.status(400).send({ error: 'validation', message: validationZh(field, issue), messageEn: `${field} ${detail}`, field })
     }
     if (isDatabaseUnavailable(err)) {
       request.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable')
