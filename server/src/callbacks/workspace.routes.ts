@@ -10,7 +10,7 @@ import type { Services } from '../services.ts'
 import { audit } from '../audit/audit.ts'
 import type { Dialer } from './dialer.ts'
 import { dialableOrEmpty } from './dialer.ts'
-import { card, queue, supervisorView } from './dialer.queries.ts'
+import { card, counters, queue, supervisorView } from './dialer.queries.ts'
 import { maskPhone } from '../accounts/privacy.ts'
 import { withinCallingHours } from './hours.ts'
 
@@ -46,7 +46,7 @@ export async function workspaceRoutes(app: App, { db, config }: Services, dialer
   app.get('/api/callbacks/queue', {}, async (request) => {
     const me = request.user!
     const list = await queue(db, SUPERVISOR.has(me.role) ? null : me.id, dialer.now(), tz)
-    return { ...list, counters: (await dialer.view(me.id)).counters }
+    return { ...list, counters: await counters(db, me.id, dialer.now(), tz) }
   })
 
   app.get('/api/callbacks/tasks/:id', { schema: { params: Type.Object({ id: Id }) } }, async (request) => {
