@@ -21,15 +21,4 @@ JOIN team t ON t.id = w.team_id
 LEFT JOIN service_point sp ON sp.id = w.service_point_id
 LEFT JOIN staff s ON s.id = w.assignee_id;
 
--- Files an order and answers with it as the API shows it, in one call: the desk's create is one
--- round trip to the database. The order travels as jsonb because a function cannot return a view's
--- row and one more column; the API turns its timestamps back into dates.
-CREATE FUNCTION file_work_order(p jsonb, p_actor_id integer, p_actor_name text, p_tz text)
-RETURNS TABLE (replayed boolean, work_order jsonb)
-LANGUAGE plpgsql AS $$
-DECLARE
-  filed record;
-BEGIN
-  SELECT * INTO filed FROM create_work_order(p, p_actor_id, p_actor_name, p_tz);
-  RETURN QUERY SELECT filed.replayed, to_jsonb(v) FROM work_order_view v WHERE v.id = filed.id;
-END $$;
+-- file_work_order(), which answers intake with a row of this view, is in sql/functions/.
