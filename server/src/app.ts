@@ -48,6 +48,8 @@ import { workspaceRoutes } from './callbacks/workspace.routes.ts'
 import { feedbackRoutes } from './feedback/feedback.routes.ts'
 import { sweep as sweepFeedback } from './feedback/feedback.service.ts'
 import { rosterRoutes } from './rosters/rosters.routes.ts'
+import { maintenanceRoutes } from './maintenance/maintenance.routes.ts'
+import { generatePm } from './maintenance/maintenance.service.ts'
 
 const Health = Type.Object({ status: Type.String(), db: Type.String(), live: Type.String(), pbx: Type.String(), version: Type.String() })
 
@@ -129,6 +131,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
   services.dialer = dialer
   await workspaceRoutes(app, services, dialer)
   await feedbackRoutes(app, services)
+  await maintenanceRoutes(app, services)
 
   // the built web app (SvelteKit, static) on the same port; unknown paths fall back to its index
   const webDir = config.webDir ?? join(import.meta.dirname, '../../web/build')
@@ -145,6 +148,10 @@ export async function buildApp(config: Config, database: Database, options: Buil
   // feedback deadlines (escalation once per level) and facility orders completed: the same cadence
   const feedbackTimer = options.escalationTimer === false ? null : setInterval(() => {
     sweepFeedback(database.db, services.now(), config.timeZone).catch((err) => app.log.error({ err }, 'feedback sweep failed'))
+    // preventive maintenance: each occurrence's order filed its lead days ahead (once, across instances)
+    generatePm(database.db, services.now(), config.timeZone).then(({ failed }) => {
+      if (failed.length) app.log.warn({ occurrences: failed }, 'PM occurrences could not be filed; retried next sweep')
+    }, (err) => app.log.error({ err }, 'PM sweep failed'))
   }, config.escalationIntervalMs)
   feedbackTimer?.unref()
   let stopRecordingSweep = () => {}

@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.ts'
 import { seedDemo } from './demo/seed.ts'
 import { fillDemoHistory, planDemoHistory } from './demo/history.ts'
 import { ensureDemoRosters } from './demo/rosters.ts'
+import { ensureDemoMaintenance } from './demo/maintenance.ts'
 import { buildApp } from './app.ts'
 import { startTelephony } from './calls/telephony.ts'
 import { startMllp } from './discharges/mllp.ts'
@@ -26,6 +27,11 @@ if (config.demo) {
   // transport and cleaning work to a roster: this month's is filled in on each start where missing
   const rostered = await ensureDemoRosters(database.db, config.timeZone)
   if (rostered) app.log.info(`demo rosters: ${rostered} shifts this month for transport and cleaning`)
+  // preventive maintenance files orders of its own: not on the browser tests' quiet server (no history)
+  if (config.demoHistoryDays > 0) {
+    const planned = await ensureDemoMaintenance(database.db, config.timeZone)
+    if (planned) app.log.info(`demo maintenance: 4 assets, ${planned} PM schedules`)
+  }
 }
 await app.listen({ port: config.port, host: config.host })
 // the demo's year of history is written after the server answers, newest days first

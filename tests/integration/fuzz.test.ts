@@ -70,6 +70,10 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'PUT /api/rosters': { teamId: 999999, cells: [{ staffId: 999999, day: '2026-01-05', shiftTypeIds: [999999] }] },
   'POST /api/rosters/copy-week': { teamId: 999999, week: '2026-01-05' },
   'POST /api/leave': { staffId: 999999, from: '2026-01-05', to: '2026-01-06', kind: 'sick', note: 'n' },
+  'POST /api/assets': { code: 'FUZZ-1', name: '电梯', kind: 'lift', locationId: 999999 },
+  'POST /api/pm-schedules': { title: '电梯月检', assetId: null, locationId: 999999, itemId: 999999, rrule: 'FREQ=MONTHLY;BYMONTHDAY=1;COUNT=24', startDay: '2026-01-15', timeOfDay: '08:00', leadDays: 7, checklist: ['检查'] },
+  'PUT /api/pm-schedules/:id': { title: '电梯月检', rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=52', leadDays: 3, active: false },
+  'POST /api/pm-occurrences/:id/skip': { reason: '停电检修' },
 }
 const QUERIES = ['status=%27%20OR%201=1', 'teamId=abc', 'teamId=99999999999999999999', 'from=2026-13-45', 'from=2026-03-01&to=2026-02-01', 'limit=-5', 'cursor=1e400', 'overdue=maybe', 'ids=1,2,x', 'paper=B5', 'extra=1', 'q=' + 'x'.repeat(5000)]
 
@@ -83,7 +87,8 @@ async function snapshot() {
     (SELECT md5(string_agg(row(i.*)::text, ',' ORDER BY id)) FROM item i) AS items,
     (SELECT md5(string_agg(row(s.id, s.on_duty)::text, ',' ORDER BY id)) FROM staff s) AS staff,
     (SELECT count(*)::int FROM shift_type) AS shift_types, (SELECT count(*)::int FROM roster_entry) AS roster_entries,
-    (SELECT count(*)::int FROM staff_leave) AS leave, (SELECT count(*)::int FROM duty_override) AS duty_overrides`.execute(t.db.db)
+    (SELECT count(*)::int FROM staff_leave) AS leave, (SELECT count(*)::int FROM duty_override) AS duty_overrides,
+    (SELECT count(*)::int FROM asset) AS assets, (SELECT count(*)::int FROM pm_schedule) AS pm_schedules, (SELECT count(*)::int FROM pm_occurrence) AS pm_occurrences`.execute(t.db.db)
   return JSON.stringify(rows[0])
 }
 

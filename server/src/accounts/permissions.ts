@@ -112,6 +112,15 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/rosters/copy-week': ['admin', 'team_lead'],
   'POST /api/leave': ['admin', 'team_lead'],
   'DELETE /api/leave/:id': ['admin', 'team_lead'],
+  // preventive maintenance (server/src/maintenance): managers and the administrator plan, team leads read
+  'GET /api/assets': ['admin', 'manager', 'team_lead'],
+  'POST /api/assets': ['admin', 'manager'],
+  'GET /api/pm-schedules': ['admin', 'manager', 'team_lead'],
+  'POST /api/pm-schedules': ['admin', 'manager'],
+  'PUT /api/pm-schedules/:id': ['admin', 'manager'],
+  'GET /api/pm-calendar': ['admin', 'manager', 'team_lead'],
+  'POST /api/pm-occurrences/:id/skip': ['admin', 'manager'],
+  'GET /api/pm-kpi': ['admin', 'manager', 'team_lead'],
   'GET /ws': 'signed_in',
 }
 

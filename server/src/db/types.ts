@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
 import type { CallbackTables } from './types.callbacks.ts'
 import type { RosterTables } from './types.rosters.ts'
+import type { MaintenanceTables } from './types.maintenance.ts'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>
@@ -205,7 +206,7 @@ export interface CallTable {
   created_by: number | null
 }
 
-export interface DB extends CallbackTables, RosterTables {
+export interface DB extends CallbackTables, RosterTables, MaintenanceTables {
   call: CallTable
   audit_log: AuditLogTable
   location: LocationTable
