@@ -21,6 +21,8 @@ export const SCREENS: Record<string, string[]> = {
   manage: ['manager', 'team_lead', 'admin'],
   // the week grid of shifts: a lead for their own team, the administrator for any
   rosters: ['team_lead', 'admin'],
+  // preventive maintenance: schedules, the calendar, the asset register (team leads read them over the API)
+  maintenance: ['manager', 'admin'],
   admin: ['admin'],
   sms: ['admin', 'manager', 'operator', 'team_lead', 'callback_agent'],
   // 回访: the agent's workspace, the lists and plan; the supervisor panel for manager and admin
