@@ -193,6 +193,7 @@ export interface CallbackTables {
   feedback_route: FeedbackRouteTable
   feedback: FeedbackTable
   feedback_event: FeedbackEventTable
+  feedback_attachment: FeedbackAttachmentTable
 }
 
 export type FeedbackClass = 'service' | 'medical' | 'environment' | 'process'
@@ -228,5 +229,10 @@ export interface FeedbackTable {
   created_at: CreatedAt
   updated_at: CreatedAt
   version: Generated<number>
+  kind: Generated<'complaint' | 'praise'>
+  /** where it came from, once: order:<id>, sms-score:<work order event id>, sms:<inbound id> */
+  origin: string | null
+  hotline_order_id: number | null
 }
+export interface FeedbackAttachmentTable { id: Generated<number>; feedback_id: number; name: string; mime: 'image/jpeg' | 'image/png' | 'application/pdf'; size: number; data: Uint8Array; uploaded_by: number | null; at: CreatedAt }
 export interface FeedbackEventTable { id: Generated<number>; feedback_id: number; at: CreatedAt; kind: string; user_id: number | null; from_department_id: number | null; to_department_id: number | null; note: string | null }

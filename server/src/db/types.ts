@@ -67,6 +67,8 @@ export interface ItemTable {
   script: Generated<string>
   active: Generated<boolean>
   complaint: Generated<boolean>
+  /** the class an order of this item becomes as feedback (投诉与反馈); null: not feedback */
+  feedback_class: 'service' | 'medical' | 'environment' | 'process' | null
 }
 export interface RoutingRuleTable {
   id: Generated<number>

@@ -55,6 +55,9 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<boolea
       }
     }
 
+    const FEEDBACK_CLASS_OF: Record<string, 'service' | 'process' | 'environment'> = {
+      'complaint.service': 'service', 'complaint.delay': 'process', 'complaint.food': 'environment', 'complaint.environment': 'environment', 'complaint.praise': 'service',
+    }
     const categoryIds: Record<string, number> = {}
     for (const [sort, cat] of CATEGORIES.entries()) {
       const c = await trx.insertInto('category').values({ code: cat.code, name: cat.name, name_en: cat.nameEn, sort }).returning('id').executeTakeFirstOrThrow()
@@ -64,6 +67,8 @@ export async function seedDemo(db: Kysely<DB>, password: string): Promise<boolea
         response_minutes: response, completion_minutes: completion, tools, script,
         // praise and suggestions share the category but are not complaints
         complaint: cat.code === 'complaint' && code !== 'complaint.praise',
+        // and each of them becomes a feedback item for the office responsible for its class
+        feedback_class: FEEDBACK_CLASS_OF[code] ?? null,
       }))).execute()
     }
 

@@ -20,11 +20,11 @@ export async function feedbackReport(db: Kysely<DB>, from: string, to: string, t
     WHERE t.outcome = 'completed' AND t.answers ? 'satisfaction' AND t.completed_at BETWEEN ${range}
     GROUP BY GROUPING SETS ((${month('t.completed_at')}, d.name), (${month('t.completed_at')})) ORDER BY 1, 3 DESC, 2`.execute(db)
 
-  // 2. each department's top five problems: feedback about it, by class and text
+  // 2. each department's top five problems: feedback about it, by class and text (praise is no problem)
   const problems = await sql<{ department: string; class: string; text: string; n: number }>`
     SELECT d.name AS department, f.class, f.text, count(*)::int AS n
     FROM feedback f JOIN department d ON d.id = f.subject_department_id
-    WHERE f.created_at BETWEEN ${range}
+    WHERE f.created_at BETWEEN ${range} AND f.kind = 'complaint'
     GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2, 3`.execute(db)
   const top = new Map<string, { class: string; text: string; count: number }[]>()
   for (const p of problems.rows) {
@@ -33,13 +33,13 @@ export async function feedbackReport(db: Kysely<DB>, from: string, to: string, t
     top.set(p.department, list)
   }
 
-  // 3. processing rate and timeliness per responsible office
+  // 3. processing rate and timeliness per responsible office (praise is passed on, not processed)
   const handling = await sql<{ department: string; received: number; resolved: number; timely: number }>`
     SELECT d.name AS department, count(*)::int AS received,
            count(*) FILTER (WHERE f.status IN ('resolved', 'closed'))::int AS resolved,
            count(*) FILTER (WHERE f.status IN ('resolved', 'closed') AND f.resolved_in_time)::int AS timely
     FROM feedback f JOIN department d ON d.id = f.responsible_department_id
-    WHERE f.created_at BETWEEN ${range}
+    WHERE f.created_at BETWEEN ${range} AND f.kind = 'complaint'
     GROUP BY 1 ORDER BY 1`.execute(db)
 
   // 4. coverage: plans due in the period, cancelled ones left out (readmitted, deceased, re-planned)

@@ -8,6 +8,7 @@ import type { FeedbackClass, TemplateQuestion } from '../db/types.callbacks.ts'
 import { HttpError } from '../http/errors.ts'
 import { publish } from '../live/events.ts'
 import { localClock } from '../clock/local-time.ts'
+import { addEvents } from '../workorders/workorders.queries.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
 
@@ -36,6 +37,12 @@ export interface NewFeedback {
   attemptId?: number | null
   callId?: number | null
   createdBy?: number | null
+  /** praise is passed on to the office and closed: nothing to resolve */
+  kind?: 'complaint' | 'praise'
+  /** where it came from, once (order:<id>, sms-score:<event id>, sms:<inbound id>): a second filing files nothing */
+  origin?: string
+  /** the hotline order it came from: the desk's complaint, the order an SMS score was about */
+  hotlineOrderId?: number | null
 }
 
 /** class × the department it is about → the responsible office and its hours (first route by position) */
@@ -64,19 +71,67 @@ async function event(trx: Db, feedbackId: number, kind: string, e: { userId?: nu
 }
 
 export async function fileFeedback(trx: Db, f: NewFeedback, at: Date): Promise<number | null> {
-  const route = await routeOf(trx, f.class, f.subjectDepartmentId)
+  let route = await routeOf(trx, f.class, f.subjectDepartmentId)
+  // what came by itself (the hotline, an SMS) and has no office goes to the quality office, not nowhere
+  if (!route && f.origin) route = await trx.selectFrom('department').select('id').where('code', '=', QUALITY_OFFICE).executeTakeFirst().then((q) => q ? { departmentId: q.id, hours: 24, urgentHours: 2 } : null)
   if (!route) throw refuse(400, 'bad_request', '无法确定负责科室：请选择反馈涉及的科室', 'no responsible office: give the department the feedback is about', 'subjectDepartmentId')
-  const deadline = new Date(at.getTime() + (f.urgent ? route.urgentHours : route.hours) * 3_600_000)
+  const praise = f.kind === 'praise'
+  const deadline = praise ? at : new Date(at.getTime() + (f.urgent ? route.urgentHours : route.hours) * 3_600_000)
   const row = await trx.insertInto('feedback').values({
-    source: f.source, class: f.class, subject_department_id: f.subjectDepartmentId, responsible_department_id: route.departmentId, text: f.text, urgent: f.urgent,
+    source: f.source, class: f.class, subject_department_id: f.subjectDepartmentId, responsible_department_id: route.departmentId, text: f.text, urgent: f.urgent && !praise,
     patient_id: f.patientId ?? null, stay_id: f.stayId ?? null, callback_task_id: f.callbackTaskId ?? null, attempt_id: f.attemptId ?? null, call_id: f.callId ?? null,
+    kind: f.kind ?? 'complaint', origin: f.origin ?? null, hotline_order_id: f.hotlineOrderId ?? null, status: praise ? 'closed' : 'open',
     deadline_at: deadline, created_by: f.createdBy ?? null, created_at: at, updated_at: at,
-  }).onConflict((oc) => oc.columns(['attempt_id', 'class', 'text']).where('attempt_id', 'is not', null).doNothing()).returning('id').executeTakeFirst()
+  }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst()
   if (!row) return null
   await event(trx, row.id, 'created', { userId: f.createdBy, to: route.departmentId, note: f.text, at })
-  await tellDepartment(trx, route.departmentId, `${f.urgent ? '【紧急】' : ''}新的${CLASS_TEXT[f.class].zh}反馈：${f.text.slice(0, 40)}`)
-  await changed(trx, row.id, 'open', route.departmentId)
+  if (praise) await event(trx, row.id, 'praise', { note: '表扬已转达科室', at })
+  await tellDepartment(trx, route.departmentId, praise ? `收到表扬：${f.text.slice(0, 40)}` : `${f.urgent ? '【紧急】' : ''}新的${CLASS_TEXT[f.class].zh}反馈：${f.text.slice(0, 40)}`)
+  await changed(trx, row.id, praise ? 'closed' : 'open', route.departmentId)
   return row.id
+}
+
+/** the clinical department a hotline place belongs to, by its name in the place's (心内科病区 512室 → 心内科) */
+async function departmentAt(db: Db, place: string) {
+  const d = await db.selectFrom('department').select('id').where('kind', '=', 'clinical').where('active', '=', true)
+    .where(sql<boolean>`strpos(${place}, name) > 0`).orderBy(sql`length(name)`, 'desc').executeTakeFirst()
+  return d?.id ?? null
+}
+
+/** how far back the sweep looks for hotline orders and SMS scores that are not yet feedback */
+const HOTLINE_LOOKBACK_MS = 7 * 24 * 3_600_000
+
+/**
+ * The hotline's own feedback, found by the sweep (rows, not events: nothing is lost while an instance
+ * is down) and filed once across instances by its origin: an order of a 投诉与反馈 item (its class
+ * from the catalogue; praise passed on and closed), and an order its requester rated 1–2 by SMS.
+ */
+export async function fromHotline(db: Kysely<DB>, at: Date): Promise<number[]> {
+  const since = new Date(at.getTime() - HOTLINE_LOOKBACK_MS)
+  const base = db.selectFrom('work_order as w').innerJoin('item as i', 'i.id', 'w.item_id').innerJoin('location as l', 'l.id', 'w.location_id')
+    .select(['w.id', 'w.number', 'w.description', 'w.urgency', 'w.call_id', 'w.created_by', 'i.feedback_class', 'i.complaint', 'i.name as item', 'l.full_name as place'])
+  const orders = await base.where('i.feedback_class', 'is not', null).where('w.created_at', '>=', since).where('w.status', '<>', 'cancelled')
+    .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM feedback f WHERE f.origin = 'order:' || w.id)`).orderBy('w.id').limit(100).execute()
+  const scores = await base.innerJoin('work_order_event as e', 'e.work_order_id', 'w.id').select(['e.id as event_id', sql<string>`e.data->>'score'`.as('score')])
+    .where('e.kind', '=', 'complaint').where(sql<boolean>`e.data->>'source' = 'sms'`).where('e.at', '>=', since)
+    .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM feedback f WHERE f.origin = 'sms-score:' || e.id)`).orderBy('e.id').limit(100).execute()
+  const filed: number[] = []
+  const file = async (f: NewFeedback) => { const id = await db.transaction().execute((trx) => fileFeedback(trx, f, at)); if (id) filed.push(id) }
+  for (const o of orders) {
+    const call = o.call_id && /^\d{1,18}$/.test(o.call_id) ? await db.selectFrom('call').select('id').where('id', '=', Number(o.call_id)).executeTakeFirst() : undefined
+    await file({
+      source: 'hotline', kind: o.complaint ? 'complaint' : 'praise', class: o.feedback_class!, subjectDepartmentId: await departmentAt(db, o.place),
+      text: `${o.item}：${o.description || '（未填写）'}（工单 ${o.number}，${o.place}）`.slice(0, 2000), urgent: o.urgency !== 'routine',
+      callId: call?.id ?? null, createdBy: o.created_by, origin: `order:${o.id}`, hotlineOrderId: o.id,
+    })
+  }
+  for (const o of scores) {
+    await file({
+      source: 'sms', class: o.feedback_class ?? 'environment', subjectDepartmentId: await departmentAt(db, o.place),
+      text: `短信评分 ${o.score} 分：${o.item}（工单 ${o.number}，${o.place}）`, urgent: false, origin: `sms-score:${o.event_id}`, hotlineOrderId: o.id,
+    })
+  }
+  return filed
 }
 
 /**
@@ -132,8 +187,13 @@ export async function resolve(db: Kysely<DB>, id: number, r: { version: number; 
   })
 }
 
-async function settleResolved(trx: Db, item: { id: number; deadline_at: Date; patient_id: number | null; stay_id: number | null; callback_task_id: number | null; responsible_department_id: number; version: number }, resolution: string, contactedBy: string | null, by: number | null, at: Date, tz: string) {
+async function settleResolved(trx: Db, item: { id: number; deadline_at: Date; patient_id: number | null; stay_id: number | null; callback_task_id: number | null; responsible_department_id: number; version: number; hotline_order_id: number | null }, resolution: string, contactedBy: string | null, by: number | null, at: Date, tz: string) {
   const followUp = item.patient_id && item.stay_id ? await askPatient(trx, item, at, tz) : null
+  if (item.hotline_order_id) {
+    // the desk sees on the complaint's own order what the office did
+    const office = await trx.selectFrom('department').select('name').where('id', '=', item.responsible_department_id).executeTakeFirst()
+    await addEvents(trx, [{ workOrderId: item.hotline_order_id, kind: 'feedback', actorUserId: by, actorName: office?.name ?? null, note: `反馈 #${item.id} 已处理：${resolution}`.slice(0, 2000), data: { feedbackId: item.id } }])
+  }
   const updated = await trx.updateTable('feedback').set({
     status: 'resolved', resolution, contacted_by: contactedBy, resolved_by: by, resolved_at: at, resolved_in_time: at <= item.deadline_at,
     follow_up_task_id: followUp, updated_at: at, version: item.version + 1,
@@ -210,9 +270,11 @@ export async function cannotResolve(db: Kysely<DB>, id: number, c: { version: nu
 /**
  * The sweep (each instance, claimed with SKIP LOCKED so a level fires once): a late item is told to
  * its department's head (level 1), then, as late again as its deadline allowed, to the quality office
- * (level 2); an item whose work order was completed resolves itself with the completion note.
+ * (level 2); an item whose work order was completed resolves itself with the completion note. It
+ * first files the hotline's own feedback (fromHotline).
  */
 export async function sweep(db: Kysely<DB>, at: Date, tz: string) {
+  await fromHotline(db, at)
   await db.transaction().execute(async (trx) => {
     const late = await trx.selectFrom('feedback').selectAll().where('status', 'in', ['open', 'reopened']).where('escalation_level', '<', 2)
       .where(sql<boolean>`deadline_at + (deadline_at - created_at) * escalation_level <= ${at}`).forUpdate().skipLocked().limit(200).execute()
