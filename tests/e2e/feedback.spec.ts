@@ -143,6 +143,54 @@ test('环境设施: 派工单 refuses without a place the ward matches, then fil
   await context.close()
 })
 
+// a 1×1 PNG: the photo of the repair the handler attaches to the case
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+
+test('an attachment on the case: a photo is added and listed with its size; a text file is refused on screen', async ({ browser }) => {
+  const { page, context } = await signedIn(browser, 'handler')
+  await page.getByRole('region', { name: '反馈队列' }).getByTestId(`feedback-${aircon.id}`).click()
+  const box = page.getByTestId('feedback-case').getByTestId('attachments')
+  await expect(box).toContainText('还没有附件')
+  await box.getByTestId('attach-input').setInputFiles({ name: '修好后的空调.png', mimeType: 'image/png', buffer: PNG })
+  await expect(box.getByRole('link', { name: '修好后的空调.png' })).toBeVisible()
+  await expect(box).toContainText('1 KB')
+  await box.getByTestId('attach-input').setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') })
+  await expect(box.getByRole('alert')).toContainText('JPEG、PNG')
+  await shot(page, 'feedback-attachment')
+  // still there when the case is opened again
+  await page.reload()
+  await page.getByRole('region', { name: '反馈队列' }).getByTestId(`feedback-${aircon.id}`).click()
+  await expect(page.getByTestId('feedback-case').getByTestId('attachments').getByRole('link', { name: '修好后的空调.png' })).toBeVisible()
+  await context.close()
+})
+
+test('an SMS a patient wrote: the desk turns it into feedback from the inbox, and the office has it on its queue', async ({ browser, baseURL }) => {
+  const operator = await as(baseURL, 'operator')
+  const words = '食堂送来的饭菜总是凉的'
+  const sent = await operator.post('/api/sms/demo-reply', { data: { from: '13800138111', text: words } })
+  expect(sent.status(), await sent.text()).toBe(200)
+  const { page, context } = await signedIn(browser, 'operator')
+  await page.goto('/sms')
+  await page.getByRole('tab', { name: '回复' }).click()
+  const row = page.getByRole('row').filter({ hasText: words })
+  await row.getByRole('button', { name: '转为反馈' }).click()
+  const form = page.getByRole('form', { name: '转为反馈' })
+  // no class chosen: told, nothing sent
+  await form.getByRole('button', { name: '提交给负责科室' }).click()
+  await expect(form.getByRole('alert')).toHaveText('请选择反馈类别')
+  await form.getByLabel('反馈类别').selectOption({ label: '环境设施' })
+  await form.getByRole('button', { name: '提交给负责科室' }).click()
+  await expect(row.getByTestId('turned')).toContainText(/已转为反馈 #\d+（总务科）/)
+  await shot(page, 'sms-to-feedback')
+  await context.close()
+  const handler = await signedIn(browser, 'handler')
+  const item = handler.page.getByRole('region', { name: '反馈队列' }).getByRole('button').filter({ hasText: words })
+  await expect(item).toBeVisible()
+  await item.click()
+  await expect(handler.page.getByTestId('feedback-case')).toContainText('短信')
+  await handler.context.close()
+})
+
 test('changed by someone else meanwhile: the resolution is refused as stale, the case re-fetched and the handler told', async ({ browser, baseURL }) => {
   const agent = await as(baseURL, 'agent')
   const filed = await agent.post('/api/feedback', { data: { class: 'service', text: '门诊护士没有解释清楚换药时间', callbackTaskId: taskId } })

@@ -17,9 +17,14 @@ export interface FeedbackItem {
   workOrder: { id: number; number: string | null; status: string | null } | null; followUpTaskId: number | null
   responsible: Named; subject: Named | null
   patient: { id: number | null; name: string; ward: string | null; bed: string | null } | null
+  /** praise is passed on to the office and closed at once */
+  kind: 'complaint' | 'praise'
+  /** the hotline order it came from (a complaint filed at the desk, an order rated low by SMS) */
+  hotlineOrder: { id: number; number: string | null } | null
 }
+export interface FeedbackAttachment { id: number; name: string; mime: string; size: number; at: string; by?: string | null }
 export interface FeedbackEvent { kind: string; at: string; note: string | null; by: string | null; to: string | null }
-export interface FeedbackCase extends FeedbackItem { events: FeedbackEvent[] }
+export interface FeedbackCase extends FeedbackItem { events: FeedbackEvent[]; attachments: FeedbackAttachment[] }
 
 /** still waiting for the responsible office: only these can be resolved, transferred, given up or filed as an order */
 export const isOpen = (f: Pick<FeedbackItem, 'status'>) => f.status === 'open' || f.status === 'reopened'
