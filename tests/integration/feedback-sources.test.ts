@@ -118,6 +118,28 @@ test("an SMS a patient wrote is turned into feedback once, about the patient's d
   assert.is((await t.db.db.selectFrom('feedback').select('id').where('origin', '=', `sms:${inbound.body.id}`).execute()).length, 1)
 })
 
+test('the admin makes another item feedback: its next order becomes a complaint case of that class, the item edit keeps working without the field', async () => {
+  const cat = (await t.call('admin', 'GET', '/api/catalogue')).body.categories.flatMap((c: any) => c.items)
+  const item = cat.find((i: any) => i.code === 'complaint.food')
+  assert.is(item.feedbackClass, 'environment')
+  const cleaning = cat.find((i: any) => i.id === refs.item('cleaning.spill'))
+  const edit = { name: cleaning.name, nameEn: cleaning.nameEn, responseMinutes: cleaning.responseMinutes, completionMinutes: cleaning.completionMinutes, tools: cleaning.tools, script: cleaning.script, defaultTeamId: cleaning.defaultTeamId, active: true }
+  assert.is((await t.call('admin', 'PUT', `/api/items/${cleaning.id}`, { ...edit, feedbackClass: 'bogus' })).status, 400)
+  assert.is((await t.call('admin', 'PUT', `/api/items/${cleaning.id}`, { ...edit, feedbackClass: 'environment' })).status, 200)
+  const order = await complaint('cleaning.spill', '病房门口呕吐物一直没人清理')
+  await sweep(t.db.db, now(), 'Asia/Shanghai')
+  const [row] = await itemsFrom(`order:${order.id}`)
+  assert.is(row?.kind, 'complaint')
+  assert.is(row?.class, 'environment')
+  // an edit without the field leaves it as it was; null makes it no feedback again
+  assert.is((await t.call('admin', 'PUT', `/api/items/${cleaning.id}`, edit)).status, 200)
+  assert.is((await t.db.db.selectFrom('item').select('feedback_class').where('id', '=', cleaning.id).executeTakeFirstOrThrow()).feedback_class, 'environment')
+  assert.is((await t.call('admin', 'PUT', `/api/items/${cleaning.id}`, { ...edit, feedbackClass: null })).status, 200)
+  const next = await complaint('cleaning.spill', '又洒了')
+  await sweep(t.db.db, now(), 'Asia/Shanghai')
+  assert.is((await itemsFrom(`order:${next.id}`)).length, 0)
+})
+
 // a 1×1 PNG
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
 

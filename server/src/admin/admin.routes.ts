@@ -30,6 +30,8 @@ export async function adminRoutes(app: App, { db, config, now }: Services) {
         name: Type.String({ minLength: 1, maxLength: 100 }), nameEn: Type.String({ minLength: 1, maxLength: 100 }),
         responseMinutes: Minutes, completionMinutes: Minutes, tools: Type.Array(Type.String({ maxLength: 50 }), { maxItems: 20 }),
         script: Type.String({ maxLength: 4000 }), defaultTeamId: Nullable(Id), active: Type.Boolean(),
+        // an order of the item becomes a feedback case of this class (server/src/feedback); null: it does not
+        feedbackClass: Type.Optional(Nullable(StringEnum(['service', 'medical', 'environment', 'process'] as const))),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ id: Type.Integer() }), ...errors },
     },
@@ -41,6 +43,7 @@ export async function adminRoutes(app: App, { db, config, now }: Services) {
     const res = await db.updateTable('item').set({
       name: b.name, name_en: b.nameEn, response_minutes: minutesArray(b.responseMinutes), completion_minutes: minutesArray(b.completionMinutes),
       tools: b.tools, script: b.script, default_team_id: b.defaultTeamId, active: b.active,
+      ...(b.feedbackClass === undefined ? {} : { feedback_class: b.feedbackClass }),
     }).where('id', '=', request.params.id).executeTakeFirst()
     if (Number(res.numUpdatedRows) === 0) throw notFound(`item ${request.params.id}`)
     return { id: request.params.id }

@@ -9,6 +9,7 @@ const Item = Type.Object({
   id: Type.Integer(), code: Type.String(), name: Type.String(), nameEn: Type.String(), pinyin: Type.String(),
   categoryId: Type.Integer(), defaultTeamId: Nullable(Type.Integer()),
   responseMinutes: Minutes, completionMinutes: Minutes, tools: Type.Array(Type.String()), script: Type.String(),
+  feedbackClass: Nullable(Type.String()),
 })
 const Category = Type.Object({ id: Type.Integer(), code: Type.String(), name: Type.String(), nameEn: Type.String(), items: Type.Array(Item) })
 
@@ -26,7 +27,7 @@ export async function catalogueRoutes(app: App, { db }: Services) {
         items: items.filter((i) => i.category_id === c.id).map((i) => ({
           id: i.id, code: i.code, name: i.name, nameEn: i.name_en, pinyin: i.pinyin, categoryId: i.category_id,
           defaultTeamId: i.default_team_id, responseMinutes: byUrgency(i.response_minutes), completionMinutes: byUrgency(i.completion_minutes),
-          tools: i.tools, script: i.script,
+          tools: i.tools, script: i.script, feedbackClass: i.feedback_class,
         })),
       })),
     }

@@ -108,8 +108,10 @@ const HOTLINE_LOOKBACK_MS = 7 * 24 * 3_600_000
  */
 export async function fromHotline(db: Kysely<DB>, at: Date): Promise<number[]> {
   const since = new Date(at.getTime() - HOTLINE_LOOKBACK_MS)
-  const base = db.selectFrom('work_order as w').innerJoin('item as i', 'i.id', 'w.item_id').innerJoin('location as l', 'l.id', 'w.location_id')
-    .select(['w.id', 'w.number', 'w.description', 'w.urgency', 'w.call_id', 'w.created_by', 'i.feedback_class', 'i.complaint', 'i.name as item', 'l.full_name as place'])
+  // praise: an item of the 投诉与反馈 category that is not counted as a complaint (sql/0006)
+  const base = db.selectFrom('work_order as w').innerJoin('item as i', 'i.id', 'w.item_id').innerJoin('category as c', 'c.id', 'i.category_id').innerJoin('location as l', 'l.id', 'w.location_id')
+    .select(['w.id', 'w.number', 'w.description', 'w.urgency', 'w.call_id', 'w.created_by', 'i.feedback_class', 'i.name as item', 'l.full_name as place',
+      sql<boolean>`c.code = 'complaint' AND NOT i.complaint`.as('praise')])
   const orders = await base.where('i.feedback_class', 'is not', null).where('w.created_at', '>=', since).where('w.status', '<>', 'cancelled')
     .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM feedback f WHERE f.origin = 'order:' || w.id)`).orderBy('w.id').limit(100).execute()
   const scores = await base.innerJoin('work_order_event as e', 'e.work_order_id', 'w.id').select(['e.id as event_id', sql<string>`e.data->>'score'`.as('score')])
@@ -120,7 +122,7 @@ export async function fromHotline(db: Kysely<DB>, at: Date): Promise<number[]> {
   for (const o of orders) {
     const call = o.call_id && /^\d{1,18}$/.test(o.call_id) ? await db.selectFrom('call').select('id').where('id', '=', Number(o.call_id)).executeTakeFirst() : undefined
     await file({
-      source: 'hotline', kind: o.complaint ? 'complaint' : 'praise', class: o.feedback_class!, subjectDepartmentId: await departmentAt(db, o.place),
+      source: 'hotline', kind: o.praise ? 'praise' : 'complaint', class: o.feedback_class!, subjectDepartmentId: await departmentAt(db, o.place),
       text: `${o.item}：${o.description || '（未填写）'}（工单 ${o.number}，${o.place}）`.slice(0, 2000), urgent: o.urgency !== 'routine',
       callId: call?.id ?? null, createdBy: o.created_by, origin: `order:${o.id}`, hotlineOrderId: o.id,
     })

@@ -37,7 +37,7 @@ export const zh = {
     about: { kpi: '及时率、响应及时率、完成率、催单率、满意度、人均完成量、投诉数，以及月度趋势', 'weekly-volume': '每周按类别的工单量', chases: '按班组与服务项目的催单率，催单最多的项目',
       complaints: '按投诉类别与地点（科室）的投诉数', staff: '每人完成数、按时完成率、平均响应与完成时间、被催单次数、评分', orders: '期间内每张工单一行（仅 Excel，最多 300,000 行）',
       feedback: '回访满意率（全院与各科室、按月）、各科室前五位问题、负责科室的处理率与及时率、回访覆盖率（科室与回访专员）、记录完整率' } },
-  admin: { unlock: '解锁', unlocked: '已解锁', notLocked: '未被锁定', title: '系统管理', items: '服务项目', places: '地点与分机', teams: '班组与人员', rules: '派单规则', users: '用户与角色', save: '保存', saved: '已保存', add: '新增', delete: '删除',
+  admin: { feedbackClass: '转为反馈（类别）', notFeedback: '（不转反馈）', unlock: '解锁', unlocked: '已解锁', notLocked: '未被锁定', title: '系统管理', items: '服务项目', places: '地点与分机', teams: '班组与人员', rules: '派单规则', users: '用户与角色', save: '保存', saved: '已保存', add: '新增', delete: '删除',
     name: '名称', nameEn: '英文名', response: '响应时限(分钟)', completionLimit: '完成时限(分钟)', script: '服务剧本', active: '启用', onDuty: '在岗', position: '顺序',
     condition: '条件', target: '派往', any: '任意', timeWindow: '时段', test: '试一试：这单派给谁？', testAt: '时间', result: '结果', username: '用户名', role: '角色', password: '初始密码', extension: '分机',
     servicePoint: '服务网点', device: '话机', newPlace: '新增地点', parent: '上级地点', noParent: '（无：新院区）', kind: '类型', zone: '区域',
