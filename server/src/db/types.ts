@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
 import type { CallbackTables } from './types.callbacks.ts'
 import type { RosterTables } from './types.rosters.ts'
+import type { BookingTables } from './types.bookings.ts'
 import type { MaintenanceTables } from './types.maintenance.ts'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
@@ -133,6 +134,14 @@ export interface WorkOrderTable {
   completed_by: number | null
   idempotency_key: string | null
   version: Generated<number>
+  /** sql/0120: the booked slot, when it was booked (app clock), reminders sent, no-show, late cancel */
+  booked_for: Timestamp | null
+  booked_at: Timestamp | null
+  reminded_day_at: Timestamp | null
+  reminded_hour_at: Timestamp | null
+  no_show_at: Timestamp | null
+  no_show_by: string | null
+  late_cancel: Generated<boolean>
 }
 export interface WorkOrderEventTable {
   id: Generated<number>
@@ -208,7 +217,7 @@ export interface CallTable {
   created_by: number | null
 }
 
-export interface DB extends CallbackTables, RosterTables, MaintenanceTables {
+export interface DB extends CallbackTables, RosterTables, MaintenanceTables, BookingTables {
   call: CallTable
   audit_log: AuditLogTable
   location: LocationTable

@@ -16,7 +16,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null)
 /** The order as jsonb (intake's answer), with its timestamps made dates again. */
 export function fromJson(row: Record<string, unknown>): OrderViewRow {
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(row)) out[key] = key.endsWith('_at') && typeof value === 'string' ? new Date(value) : value
+  for (const [key, value] of Object.entries(row)) out[key] = (key.endsWith('_at') || key === 'booked_for') && typeof value === 'string' ? new Date(value) : value
   return out as unknown as OrderViewRow
 }
 
@@ -40,6 +40,7 @@ export function toWorkOrder(r: OrderViewRow): WorkOrder {
     holdReason: r.hold_reason, cancelReason: r.cancel_reason, completionNote: r.completion_note,
     rating: r.rating_score && r.rated_at ? { score: r.rating_score, comment: r.rating_comment, ratedAt: r.rated_at.toISOString() } : null,
     printedAt: iso(r.printed_at),
+    bookedFor: iso(r.booked_for), noShowAt: iso(r.no_show_at), lateCancel: r.late_cancel,
   }
 }
 
@@ -137,11 +138,14 @@ export function addEvents(trx: Transaction<DB> | Kysely<DB>, events: EventInput[
   return events.length <= 2 ? executePrepared(trx, insert) : insert.execute()
 }
 
-/** The people to tell about an order: its assignee's account, the team's leads, the managers. */
-export function recipients(db: Kysely<DB> | Transaction<DB>, order: { team_id: number; assignee_id: number | null }, who: ('assignee' | 'team_lead' | 'manager')[]) {
+export type Recipient = 'assignee' | 'team_lead' | 'manager' | 'desk'
+
+/** The people to tell about an order: its assignee's account, the team's leads, the managers, the desk account that filed it. */
+export function recipients(db: Kysely<DB> | Transaction<DB>, order: { team_id: number; assignee_id: number | null; created_by?: number | null }, who: Recipient[]) {
   return db.selectFrom('app_user').select(['id', 'role']).where('active', '=', true).where((eb: ExpressionBuilder<DB, 'app_user'>) => {
     const ors = []
     if (who.includes('assignee') && order.assignee_id) ors.push(eb('staff_id', '=', order.assignee_id))
+    if (who.includes('desk') && order.created_by) ors.push(eb('id', '=', order.created_by))
     if (who.includes('team_lead')) ors.push(eb.and([eb('role', '=', 'team_lead'), eb('team_id', '=', order.team_id)]))
     if (who.includes('manager')) ors.push(eb('role', '=', 'manager'))
     return ors.length ? eb.or(ors) : eb.val(false)

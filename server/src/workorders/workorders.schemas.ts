@@ -24,6 +24,8 @@ export const CreateWorkOrder = Type.Object({
     extension: Type.Optional(Nullable(Type.String({ maxLength: LIMITS.requesterExtension, pattern: EXTENSION_PATTERN }))),
   }, { additionalProperties: false }),
   requestedAt: Type.Optional(Nullable(IsoDate)),
+  /** a slot of the routed team (server/src/bookings): the order waits and is dispatched shortly before it */
+  bookedFor: Type.Optional(Nullable(IsoDate)),
   tools: Type.Optional(Type.Array(Text(50), { maxItems: 20 })),
   source: Type.Optional(StringEnum(['phone', 'walk_in', 'web'])),
   callId: Type.Optional(Nullable(Text(100))),
@@ -77,6 +79,8 @@ export const WorkOrder = Type.Object({
   holdReason: Nullable(Type.String()), cancelReason: Nullable(Type.String()), completionNote: Nullable(Type.String()),
   rating: Nullable(Type.Object({ score: Type.Integer(), comment: Nullable(Type.String()), ratedAt: Type.String() })),
   printedAt: Nullable(Type.String()),
+  /** the booked slot's start; a no-show recorded; cancelled too close to the slot */
+  bookedFor: Nullable(Type.String()), noShowAt: Nullable(Type.String()), lateCancel: Type.Boolean(),
 })
 export type WorkOrder = Static<typeof WorkOrder>
 

@@ -6,7 +6,7 @@ import type { SessionUser } from '../accounts/sessions.ts'
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts'
 import { publish, type OrderEventData } from '../live/events.ts'
 import { LIVE_CHANNEL, executePrepared } from '../db/db.ts'
-import { addEvents, findWorkOrder, fromJson, lockWorkOrder, recipients, toWorkOrder, type EventInput } from './workorders.queries.ts'
+import { addEvents, findWorkOrder, fromJson, lockWorkOrder, recipients, toWorkOrder, type EventInput, type Recipient } from './workorders.queries.ts'
 import { CHASEABLE, LIFECYCLE, STAMPS, actsOnBehalf, mayAct, type Action } from './lifecycle.ts'
 import { URGENCIES, type CreateWorkOrder, type Transition, type WorkOrder } from './workorders.schemas.ts'
 
@@ -42,7 +42,7 @@ export async function nextOrderNumber(trx: Transaction<DB>, timeZone: string, at
   return `WO-${day}-${String(last).padStart(4, '0')}`
 }
 
-export async function notify(trx: Transaction<DB>, order: WorkOrderRow, who: ('assignee' | 'team_lead' | 'manager')[], kind: string, message: string) {
+export async function notify(trx: Transaction<DB>, order: WorkOrderRow, who: Recipient[], kind: string, message: string) {
   const users = await recipients(trx, order, who)
   if (users.length === 0) return
   const rows = await trx.insertInto('notification').values(users.map((u) => ({ user_id: u.id, work_order_id: order.id, kind, message }))).returning(['id', 'user_id']).execute()
@@ -99,6 +99,13 @@ export async function createWorkOrder(db: Kysely<DB>, input: CreateWorkOrder, ac
       return { order, replayed: filed!.replayed }
     } catch (err) {
       const { code, message } = err as { code?: string; message: string }
+      const { detail } = err as { detail?: string }
+      if (code === '22023' && detail) {
+        // the booking's refusals come in Chinese (detail) with the English as the message
+        const [field, ...rest] = message.split(': ')
+        throw new HttpError(400, 'bad_request', detail, field, { messageEn: rest.join(': ') })
+      }
+      if (code === 'HL409') throw new HttpError(409, 'slot_full', detail ?? message, 'bookedFor', { messageEn: message.replace(/^bookedFor: /, '') })
       if (code === '22023') {
         const [field, ...rest] = message.split(': ')
         throw new HttpError(field === 'itemId' && rest.join(': ').startsWith('no routing') ? 422 : 400, field === 'itemId' && rest.join(': ').startsWith('no routing') ? 'unroutable' : 'bad_request', rest.join(': '), field)
@@ -124,6 +131,7 @@ function differsFromRequest(order: WorkOrder, input: CreateWorkOrder): string | 
     ['requester.phone', order.requester.phone === (input.requester.phone ?? null)],
     ['requester.extension', order.requester.extension === (input.requester.extension ?? null)],
     ['requestedAt', !input.requestedAt || new Date(input.requestedAt).getTime() === new Date(order.requestedAt).getTime()],
+    ['bookedFor', !input.bookedFor || (order.bookedFor !== null && new Date(input.bookedFor).getTime() === new Date(order.bookedFor).getTime())],
     // no tools (or none listed) took the item's own
     ['tools', !input.tools?.length || order.tools.join('\n') === input.tools.join('\n')],
     ['source', order.source === (input.source ?? 'phone')],
