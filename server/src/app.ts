@@ -48,6 +48,7 @@ import { workspaceRoutes } from './callbacks/workspace.routes.ts'
 import { feedbackRoutes } from './feedback/feedback.routes.ts'
 import { sweep as sweepFeedback } from './feedback/feedback.service.ts'
 import { rosterRoutes } from './rosters/rosters.routes.ts'
+import { bookingRoutes, runBookingSweep } from './bookings/bookings.routes.ts'
 import { maintenanceRoutes } from './maintenance/maintenance.routes.ts'
 import { generatePm } from './maintenance/maintenance.service.ts'
 
@@ -118,7 +119,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
     return { status: ok ? 'ok' : 'degraded', db: database.kind, live: link.status, pbx: services.pbxStatus(), version: '0.1.0' }
   })
 
-  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, rosterRoutes, auditRoutes, callRoutes, liveRoutes]) {
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, rosterRoutes, bookingRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
   // the SMS channel: its worker sends from this instance (claims keep instances apart)
@@ -154,6 +155,11 @@ export async function buildApp(config: Config, database: Database, options: Buil
     }, (err) => app.log.error({ err }, 'PM sweep failed'))
   }, config.escalationIntervalMs)
   feedbackTimer?.unref()
+  // booked orders dispatched lead minutes before their slot, and their reminders (claimed, so once across instances)
+  const bookingTimer = options.escalationTimer === false ? null : setInterval(() => {
+    runBookingSweep(services).catch((err) => app.log.error({ err }, 'booking sweep failed'))
+  }, config.escalationIntervalMs)
+  bookingTimer?.unref()
   let stopRecordingSweep = () => {}
   if (telephony) {
     const calls = startCallHandling(database.db, live, telephony, config, (err) => app.log.error({ err }, 'call event failed'))
@@ -175,6 +181,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
   app.addHook('onClose', async () => {
     dialer.stop()
     if (feedbackTimer) clearInterval(feedbackTimer)
+    if (bookingTimer) clearInterval(bookingTimer)
     stopEscalation()
     await services.sms?.stop()
     stopRecordingSweep()

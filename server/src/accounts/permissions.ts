@@ -114,6 +114,12 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/rosters/copy-week': ['admin', 'team_lead'],
   'POST /api/leave': ['admin', 'team_lead'],
   'DELETE /api/leave/:id': ['admin', 'team_lead'],
+  // booked work (server/src/bookings): the desk books (POST /api/work-orders with bookedFor) from the
+  // free slots; a lead sets their team's slots; the porter, lead or desk records a no-show
+  'GET /api/booking-slots': DESK,
+  'PUT /api/teams/:id/booking': ['admin', 'team_lead'],
+  'POST /api/work-orders/:id/no-show': FIELD,
+  'GET /api/bookings/stats': REPORTS,
   // preventive maintenance (server/src/maintenance): managers and the administrator plan, team leads read
   'GET /api/assets': ['admin', 'manager', 'team_lead'],
   'POST /api/assets': ['admin', 'manager'],
