@@ -1,11 +1,13 @@
-// The demo hospital's rosters: 早班/中班/夜班 for the transport and cleaning teams, a month at a time
-// (a 夜班 porter every night), so who is on duty there follows the clock. Maintenance and the other
+// The demo hospital's rosters: 早班/中班/夜班 for the transport and cleaning teams, this month and the
+// next (a 夜班 porter every night), so who is on duty there follows the clock and tomorrow always has
+// a roster (the transport team books by slot from it: demo/bookings.ts). Maintenance and the other
 // teams stay on the manual 在岗 flags, as a hospital that has not entered rosters would, which also
 // keeps the demo logins of maintenance (lead, tech) receiving orders at any hour.
 // Not part of seedDemo: the test suites' demo hospital keeps the manual flags, whatever the hour.
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/types.ts'
 import { addDays, localClock } from '../clock/local-time.ts'
+import { ensureDemoBookings } from './bookings.ts'
 
 const SHIFTS = [
   { name: '早班', nameEn: 'Early', start: 8 * 60, end: 16 * 60 },
@@ -14,16 +16,24 @@ const SHIFTS = [
 ]
 const ROSTERED_TEAMS = ['transport', 'cleaning']
 
-/** Fills this month (local) for the rostered demo teams where it is still empty; the first run also makes their shift types. */
+/** The first and last local day of the month holding `day`. */
+function monthOf(day: string) {
+  const first = `${day.slice(0, 8)}01`
+  return { first, last: addDays(`${addDays(first, 32).slice(0, 8)}01`, -1) }
+}
+
+/**
+ * Fills this month and the next (local) for the rostered demo teams where still empty; the first run
+ * also makes their shift types. The transport team's booking settings are made with them.
+ */
 export async function ensureDemoRosters(db: Kysely<DB>, timeZone: string, now = new Date()): Promise<number> {
   const today = localClock(now, timeZone).day
-  const first = `${today.slice(0, 8)}01`
-  const next = addDays(first, 32)
-  const last = addDays(`${next.slice(0, 8)}01`, -1)
+  const thisMonth = monthOf(today)
+  const months = [thisMonth, monthOf(addDays(thisMonth.last, 1))]
   let written = 0
   await db.transaction().execute(async (trx) => {
     const teams = await trx.selectFrom('team').select(['id', 'code']).where('code', 'in', ROSTERED_TEAMS).orderBy('id').execute()
-    for (const team of teams) {
+    for (const { first, last } of months) for (const team of teams) {
       const filled = await trx.selectFrom('roster_entry').select('id').where('team_id', '=', team.id).where('day', '>=', first).where('day', '<=', last).limit(1).executeTakeFirst()
       if (filled) continue
       let types = await trx.selectFrom('shift_type').select(['id', 'name']).where('team_id', '=', team.id).where('active', '=', true).orderBy('position').execute()
@@ -48,6 +58,7 @@ export async function ensureDemoRosters(db: Kysely<DB>, timeZone: string, now = 
       if (rows.length) await trx.insertInto('roster_entry').values(rows).execute()
       written += rows.length
     }
+    await ensureDemoBookings(trx)
   })
   return written
 }
