@@ -4,9 +4,9 @@ import { mkdirSync } from 'node:fs'
 export const SCREENS = 'test-results/screens'
 mkdirSync(SCREENS, { recursive: true })
 
-/** A signed-in browser context for a demo user, optionally phone-sized. */
-export async function signedIn(browser: Browser, username: string, viewport = { width: 1440, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport })
+/** A signed-in browser context for a demo user, optionally phone-sized (or in the hospital's zone). */
+export async function signedIn(browser: Browser, username: string, viewport = { width: 1440, height: 900 }, options: { timezoneId?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, ...options })
   const page = await context.newPage()
   await page.goto('/login')
   await page.getByLabel('用户名').fill(username)

@@ -37,6 +37,8 @@ export interface WorkOrder {
   createdAt: string; dispatchedAt: string | null; acceptedAt: string | null; arrivedAt: string | null; completedAt: string | null; closedAt: string | null
   responseDueAt: string; dueAt: string; overdue: boolean; chaseCount: number; reworkCount: number; escalationLevel: number
   holdReason: string | null; cancelReason: string | null; completionNote: string | null; rating: { score: number; comment: string | null } | null; printedAt: string | null
+  /** the booked slot's start (server/src/bookings); a no-show; cancelled close to the slot */
+  bookedFor?: string | null; noShowAt?: string | null; lateCancel?: boolean
   timeline?: { id: number; at: string; kind: string; actor: string | null; fromStatus: string | null; toStatus: string | null; note: string | null; onBehalfOf?: string | null }[]
 }
 

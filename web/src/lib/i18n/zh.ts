@@ -25,7 +25,7 @@ export const zh = {
   station: { title: '服务网点打印', point: '服务网点', waiting: '待打印工作单', printSelected: '打印所选', printOne: '打印', markPrinted: '标记已打印', paper: '纸张', selectAll: '全选', none: '没有待打印的工作单', printed: '已标记打印',
     sent: '已发送打印机，未确认', sentAt: '{time} 由 {who} 发送', confirm: '确认已打印', confirmSelected: '确认所选已打印', confirmed: '已确认打印', sentMsg: '已发送 {n} 张到打印机：打印出来后请确认；卡纸的仍留在队列中', jamHint: '卡纸或没打出来？不用确认，直接再打印一次。',
     history: '最近打印记录', historyNone: '还没有打印记录', printedAt: '{time} 由 {who} 确认打印', reprint: '补打', reprinted: '补打', reprintSent: '补打已发送，未确认', noPoint: '没有可打印的服务网点' },
-  notices: { bell: '通知', unread: '{n} 条未读', title: '通知', none: '暂无通知', markAll: '全部标为已读', dismiss: '关闭', open: '查看工单', kinds: { chase: '催单', escalation: '升级', overdue: '超时', assignment: '派单', complaint: '投诉' } },
+  notices: { bell: '通知', unread: '{n} 条未读', title: '通知', none: '暂无通知', markAll: '全部标为已读', dismiss: '关闭', open: '查看工单', kinds: { chase: '催单', escalation: '升级', overdue: '超时', assignment: '派单', complaint: '投诉', booking_reminder: '预约提醒' } },
   manage: { title: '统计分析', from: '从', to: '到', team: '班组', allTeams: '全部班组', load: '查询', export: '导出 CSV', timeliness: '及时率', response: '响应及时率', completion: '完成率',
     chase: '催单率', satisfaction: '满意度', goodShare: '满意(4–5分)占比', perStaff: '人均完成量', complaints: '投诉', weekly: '每周工单量（按类别）', trend: '完成及时率趋势',
     complaintsBy: '投诉分类', staffTable: '人员统计', staff: '人员', done: '完成数', onTime: '按时完成', meanResponse: '平均响应(分钟)', meanCompletion: '平均完成(分钟)', counts: '工单数',
@@ -136,6 +136,11 @@ export const zh = {
     stale: '这条反馈刚被别人改过，已重新载入最新内容：请核对后再操作', changedLive: '这条反馈刚有更新，已显示最新内容', notOpen: '这条反馈已不在待处理状态，不能再操作',
     atQuality: '已转质控科，由质控科决定下一步', count: '{n} 条' },
   cbFeedback: { title: '记录反馈', hint: '通话中听到的意见，随结果一并提交，转给负责科室（Alt+J 添加）', add: '添加一条反馈', remove: '删除', class: '类别', text: '反馈内容', urgent: '紧急', placeholder: '患者的原话或要点' },
+  booking: { toggle: '预约', badge: '预约', slot: '预约时段', pick: '选择预约时段', day: '日期', prevDay: '前一天', nextDay: '后一天', today: '今天', tomorrow: '明天',
+    from: '从', later: '更晚的时段', none: '此后 7 天内没有空闲时段', pickFirst: '先选择服务项目和地点，再选预约时段', notBookable: '{team}不按时段预约：请填写要求时间',
+    free: '余 {n}', reserve: '留 {n} 个给紧急', released: '预留已放开', chosen: '已选：{slot}', needSlot: '请选择一个预约时段', full: '该时段刚刚约满，请另选一个',
+    team: '{team}：每 {min} 分钟一个时段', waiting: '待派单', noShow: '记爽约', noShowDone: '已记爽约', noShowAt: '爽约', lateCancel: '临近取消',
+    events: { booked: '预约', no_show: '爽约' } as Record<string, string> },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
