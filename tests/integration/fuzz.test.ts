@@ -21,7 +21,7 @@ const HOSTILE: unknown[] = [
 // one plausible body per route, so each field can be broken on its own
 const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/session': { username: 'admin', password: 'demo' },
-  'POST /api/work-orders': { itemId: 1, locationId: 10, urgency: 'routine', description: 'x', requester: { name: 'a', phone: '1', extension: '1' }, requestedAt: '2026-01-01T00:00:00Z' },
+  'POST /api/work-orders': { itemId: 1, locationId: 10, urgency: 'routine', description: 'x', requester: { name: 'a', phone: '1', extension: '1' }, requestedAt: '2026-01-01T00:00:00Z', bookedFor: '2026-01-01T00:00:00Z' },
   'POST /api/work-orders/:id/transitions': { action: 'accept', version: 99, reason: 'r', assigneeId: 1, note: 'n' },
   'POST /api/work-orders/:id/chases': { note: 'n', callId: 'c' },
   'POST /api/work-orders/:id/rating': { score: 3, comment: 'c' },
@@ -70,6 +70,8 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'PUT /api/rosters': { teamId: 999999, cells: [{ staffId: 999999, day: '2026-01-05', shiftTypeIds: [999999] }] },
   'POST /api/rosters/copy-week': { teamId: 999999, week: '2026-01-05' },
   'POST /api/leave': { staffId: 999999, from: '2026-01-05', to: '2026-01-06', kind: 'sick', note: 'n' },
+  'PUT /api/teams/:id/booking': { slotMinutes: 15, jobsPerPerson: 2, reserve: 1, releaseMinutes: 30, leadMinutes: 20, lateCancelMinutes: 60 },
+  'POST /api/work-orders/:id/no-show': { note: 'n' },
   'POST /api/assets': { code: 'FUZZ-1', name: '电梯', kind: 'lift', locationId: 999999 },
   'POST /api/pm-schedules': { title: '电梯月检', assetId: null, locationId: 999999, itemId: 999999, rrule: 'FREQ=MONTHLY;BYMONTHDAY=1;COUNT=24', startDay: '2026-01-15', timeOfDay: '08:00', leadDays: 7, checklist: ['检查'] },
   'PUT /api/pm-schedules/:id': { title: '电梯月检', rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=52', leadDays: 3, active: false },
