@@ -112,6 +112,9 @@ export const PERMISSIONS: Record<string, Access> = {
   'GET /api/rosters': ['admin', 'manager', 'team_lead'],
   'PUT /api/rosters': ['admin', 'team_lead'],
   'POST /api/rosters/copy-week': ['admin', 'team_lead'],
+  'POST /api/rosters/rotation': ['admin', 'team_lead'],
+  'POST /api/rosters/import': ['admin', 'team_lead'],
+  'POST /api/rosters/swap': ['admin', 'team_lead'],
   'POST /api/leave': ['admin', 'team_lead'],
   'DELETE /api/leave/:id': ['admin', 'team_lead'],
   // booked work (server/src/bookings): the desk books (POST /api/work-orders with bookedFor) from the

@@ -3,6 +3,7 @@
 import { Type } from 'typebox'
 import type { App } from '../http/types.ts'
 import { errors } from '../http/types.ts'
+import { decodeCsv } from '../imports/parse.ts'
 import { HttpError } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import { parseCsv } from '../imports/parse.ts'
@@ -52,12 +53,6 @@ export function csvRow(row: Record<string, string>): RawDischarge {
   }
 }
 
-/** UTF-8 (with or without a BOM) or, failing that, GB18030 (which covers GBK), as Excel in China saves. */
-export function decodeCsv(bytes: Buffer): { text: string; encoding: string } {
-  try { return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' } } catch {
-    return { text: new TextDecoder('gb18030').decode(bytes), encoding: 'gb18030' }
-  }
-}
 
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve))
 

@@ -2,6 +2,13 @@
 // or as a stream read in pieces, so a file of tens of megabytes is never held as one string.
 import { StringDecoder } from 'node:string_decoder'
 
+/** UTF-8 (with or without a BOM) or, failing that, GB18030 (which covers GBK), as Excel in China saves. */
+export function decodeCsv(bytes: Buffer): { text: string; encoding: string } {
+  try { return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' } } catch {
+    return { text: new TextDecoder('gb18030').decode(bytes), encoding: 'gb18030' }
+  }
+}
+
 export type RawRow = Record<string, unknown>
 export type ParsedRow = RawRow | { __error: string }
 

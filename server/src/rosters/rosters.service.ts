@@ -222,3 +222,133 @@ export async function weekGrid(db: Kysely<DB>, teamId: number, week: string, now
     overrides,
   }
 }
+
+/** days from `from` to `to`, both included */
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1
+/** the longest span one rotation or import fills: two months */
+export const MAX_FILL_DAYS = 62
+
+/** saveCells' refusals name `cells.N…`; a caller that made the cells says which of its own fields was at fault. */
+async function saveAs(db: Kysely<DB>, teamId: number, cells: CellInput[], user: SessionUser, fieldOf: (cell: CellInput | undefined, field: string) => string) {
+  try {
+    await saveCells(db, teamId, cells, user)
+  } catch (err) {
+    const m = err instanceof HttpError && err.field ? /^cells\.(\d+)(?:\.(\w+))?$/.exec(err.field) : null
+    if (!m || !(err instanceof HttpError)) throw err
+    throw new HttpError(err.statusCode, err.error, err.message, fieldOf(cells[Number(m[1])], m[2] ?? ''), err.extra)
+  }
+}
+
+export interface RotationInput { teamId: number; from: string; to: string; cycle: (number | null)[]; staff: { staffId: number; offset?: number }[] }
+
+/**
+ * A rotation pattern fills a span (a month): the team's cycle of shifts (早 早 中 中 夜 夜 休 休 …, null
+ * for a day off) repeated from `from`, each person starting at their own offset into it; their days in
+ * the span become exactly what the cycle says. All or nothing, checked as the week grid is.
+ */
+export async function fillRotation(db: Kysely<DB>, r: RotationInput, user: SessionUser) {
+  checkDay(r.from, 'from')
+  checkDay(r.to, 'to')
+  const days = daysBetween(r.from, r.to)
+  if (days < 1) throw refuse('to', '结束日期早于开始日期', 'to is before from')
+  if (days > MAX_FILL_DAYS) throw refuse('to', `一次最多排 ${MAX_FILL_DAYS} 天`, `at most ${MAX_FILL_DAYS} days at once`)
+  if (!r.cycle.some((id) => id !== null)) throw refuse('cycle', '轮班规律里至少要有一个班次', 'the cycle needs at least one shift')
+  const seen = new Set<number>()
+  r.staff.forEach((s, i) => {
+    if (seen.has(s.staffId)) throw refuse(`staff.${i}.staffId`, `员工 ${s.staffId} 出现了两次`, `staff member ${s.staffId} is listed twice`)
+    seen.add(s.staffId)
+  })
+  const cells: CellInput[] = r.staff.flatMap((s) => Array.from({ length: days }, (_, d) => {
+    const id = r.cycle[(d + (s.offset ?? 0)) % r.cycle.length] ?? null
+    return { staffId: s.staffId, day: addDays(r.from, d), shiftTypeIds: id === null ? [] : [id] }
+  }))
+  await saveAs(db, r.teamId, cells, user, (cell, field) => field === 'shiftTypeIds' ? 'cycle' : `staff.${r.staff.findIndex((s) => s.staffId === cell?.staffId)}.staffId`)
+  return { days, people: r.staff.length, shifts: cells.filter((c) => c.shiftTypeIds.length).length }
+}
+
+/** what a spreadsheet cell may say for a day off */
+const OFF = new Set(['', '休', '休息', '-', '—', '/', 'off', 'OFF'])
+
+export interface ImportProblem { row: number; column: string; message: string; messageEn: string }
+
+/**
+ * A roster as the hospital keeps it in Excel: a header row 姓名, then one column per day (YYYY-MM-DD,
+ * at most two months), one row per person, each cell a shift's name (早班, 夜班; several joined by +
+ * or 、; empty or 休 for a day off). Every problem of the file is listed with its row and column; if
+ * there is one, nothing is saved. The days of the file become exactly what it says for the people in it.
+ */
+export async function importRosterCsv(db: Kysely<DB>, teamId: number, rows: Record<string, string>[], user: SessionUser) {
+  const problems: ImportProblem[] = []
+  const say = (row: number, column: string, message: string, messageEn: string) => problems.push({ row, column, message, messageEn })
+  const header = Object.keys(rows[0] ?? {})
+  const nameColumn = header.find((h) => ['姓名', 'name', '员工'].includes(h.replace(/^\uFEFF/, '').trim()))
+  if (!nameColumn) throw new HttpError(422, 'invalid_rows', '第一行应为表头：姓名，然后每天一列（YYYY-MM-DD）', 'header', { messageEn: 'the first row is the header: 姓名 (name), then one column per day (YYYY-MM-DD)', rows: [] })
+  const dayColumns = header.filter((h) => h !== nameColumn)
+  for (const h of dayColumns) {
+    try { checkDay(h.trim(), h) } catch { say(1, h, `表头“${h}”不是日期（应为 YYYY-MM-DD）`, `header "${h}" is not a date (YYYY-MM-DD)`) }
+  }
+  const days = dayColumns.map((h) => h.trim()).sort()
+  if (days.length === 0) say(1, nameColumn, '没有日期列', 'no day columns')
+  else if (daysBetween(days[0]!, days[days.length - 1]!) > MAX_FILL_DAYS) say(1, dayColumns[dayColumns.length - 1]!, `一次最多导入 ${MAX_FILL_DAYS} 天`, `at most ${MAX_FILL_DAYS} days at once`)
+  const [people, types] = await Promise.all([q.teamStaff(db, teamId), q.shiftTypes(db, teamId)])
+  const byName = new Map<string, number[]>()
+  for (const p of people.filter((x) => x.active)) byName.set(p.name, [...(byName.get(p.name) ?? []), p.id])
+  const typeByName = new Map(types.filter((t) => t.active).flatMap((t) => [[t.name, t.id], ...(t.name_en ? [[t.name_en, t.id]] : [])] as [string, number][]))
+  const cells: (CellInput & { row: number; column: string })[] = []
+  const listed = new Set<number>()
+  rows.forEach((r, i) => {
+    const row = i + 2
+    const name = (r[nameColumn] ?? '').trim()
+    const ids = byName.get(name)
+    if (!ids) return say(row, nameColumn, `班组里没有在职员工“${name}”`, `no active staff member "${name}" in this team`)
+    if (ids.length > 1) return say(row, nameColumn, `班组里有 ${ids.length} 位“${name}”，请在排班表上改`, `${ids.length} people are called "${name}": use the week grid`)
+    if (listed.has(ids[0]!)) return say(row, nameColumn, `“${name}”出现了两次`, `"${name}" is listed twice`)
+    listed.add(ids[0]!)
+    for (const column of dayColumns) {
+      const text = (r[column] ?? '').trim()
+      const names = OFF.has(text) ? [] : text.split(/[+＋、,，/]/).map((x) => x.trim()).filter(Boolean)
+      const shiftTypeIds: number[] = []
+      for (const n of names) {
+        const id = typeByName.get(n)
+        if (id === undefined) say(row, column, `没有名为“${n}”的班次（本班组的班次：${types.filter((t) => t.active).map((t) => t.name).join('、')}）`, `no shift called "${n}"`)
+        else shiftTypeIds.push(id)
+      }
+      cells.push({ staffId: ids[0]!, day: column.trim(), shiftTypeIds, row, column })
+    }
+  })
+  if (problems.length) throw new HttpError(422, 'invalid_rows', `${problems.length} 处错误，没有导入任何排班：${problems[0]!.message}（第 ${problems[0]!.row} 行）`, `rows.${problems[0]!.row}.${problems[0]!.column}`,
+    { messageEn: `${problems.length} problem(s); nothing was imported: ${problems[0]!.messageEn} (row ${problems[0]!.row})`, rows: problems })
+  await saveAs(db, teamId, cells, user, (cell) => {
+    const c = cell as (typeof cells)[number] | undefined
+    return c ? `rows.${c.row}.${c.column}` : 'rows'
+  })
+  return { people: listed.size, days: days.length, shifts: cells.reduce((n, c) => n + c.shiftTypeIds.length, 0) }
+}
+
+export interface SwapInput { teamId: number; a: { staffId: number; day: string }; b: { staffId: number; day: string }; reason?: string }
+
+/**
+ * Two people swap shifts (换班): a's shifts of a's day go to b, b's shifts of b's day go to a (the same
+ * day: they exchange). One transaction, checked like any roster change (nobody on two overlapping
+ * shifts); the route records it in the audit log with both sides and the reason.
+ */
+export async function swapShifts(db: Kysely<DB>, s: SwapInput, user: SessionUser) {
+  checkDay(s.a.day, 'a.day')
+  checkDay(s.b.day, 'b.day')
+  if (s.a.staffId === s.b.staffId) throw refuse('b.staffId', '换班需要两个人', 'a swap needs two people')
+  const [first, last] = [s.a.day, s.b.day].sort() as [string, string]
+  const rows = await q.entries(db, { teamId: s.teamId, staffIds: [s.a.staffId, s.b.staffId] }, first, last)
+  const shiftsOf = (staffId: number, day: string) => rows.filter((r) => r.staffId === staffId && r.day === day).map((r) => r.shiftTypeId)
+  const a = shiftsOf(s.a.staffId, s.a.day), b = shiftsOf(s.b.staffId, s.b.day)
+  if (a.length === 0 && b.length === 0) throw refuse('a.day', '两边那天都没有班，无班可换', 'neither side has a shift that day')
+  const cells: CellInput[] = s.a.day === s.b.day
+    ? [{ staffId: s.a.staffId, day: s.a.day, shiftTypeIds: b }, { staffId: s.b.staffId, day: s.b.day, shiftTypeIds: a }]
+    : [
+      { staffId: s.a.staffId, day: s.a.day, shiftTypeIds: [] },
+      { staffId: s.b.staffId, day: s.a.day, shiftTypeIds: [...new Set([...shiftsOf(s.b.staffId, s.a.day), ...a])] },
+      { staffId: s.b.staffId, day: s.b.day, shiftTypeIds: [] },
+      { staffId: s.a.staffId, day: s.b.day, shiftTypeIds: [...new Set([...shiftsOf(s.a.staffId, s.b.day), ...b])] },
+    ]
+  await saveAs(db, s.teamId, cells, user, (cell) => (cell && cell.staffId === s.a.staffId ? 'a.staffId' : 'b.staffId'))
+  return { a: { ...s.a, shiftTypeIds: a }, b: { ...s.b, shiftTypeIds: b } }
+}
