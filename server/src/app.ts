@@ -19,6 +19,7 @@ import { installNulGuard } from './http/nul-guard.ts'
 import { LiveHub, liveRoutes } from './live/live.routes.ts'
 import { LiveLink } from './live/link.ts'
 import { findWorkOrder } from './workorders/workorders.queries.ts'
+import { actorOf, transition } from './workorders/workorders.service.ts'
 import { accountRoutes } from './accounts/accounts.routes.ts'
 import { catalogueRoutes } from './catalogue/catalogue.routes.ts'
 import { placesRoutes } from './places/places.routes.ts'
@@ -48,6 +49,8 @@ import { workspaceRoutes } from './callbacks/workspace.routes.ts'
 import { feedbackRoutes } from './feedback/feedback.routes.ts'
 import { sweep as sweepFeedback } from './feedback/feedback.service.ts'
 import { rosterRoutes } from './rosters/rosters.routes.ts'
+import { handoverRoutes } from './rosters/handover.ts'
+import { statisticsRoutes } from './rosters/statistics.ts'
 import { bookingRoutes, runBookingSweep } from './bookings/bookings.routes.ts'
 import { maintenanceRoutes } from './maintenance/maintenance.routes.ts'
 import { generatePm } from './maintenance/maintenance.service.ts'
@@ -119,9 +122,11 @@ export async function buildApp(config: Config, database: Database, options: Buil
     return { status: ok ? 'ok' : 'degraded', db: database.kind, live: link.status, pbx: services.pbxStatus(), version: '0.1.0' }
   })
 
-  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, rosterRoutes, bookingRoutes, auditRoutes, callRoutes, liveRoutes]) {
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, rosterRoutes, statisticsRoutes, bookingRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
+  // the handover list hands orders over by the lifecycle's own reassign (rosters do not import work orders)
+  await handoverRoutes(app, services, (id, change, user) => transition(database.db, id, { action: 'reassign', ...change }, actorOf(user)))
   // the SMS channel: its worker sends from this instance (claims keep instances apart)
   services.sms = startSms(database.db, config, { onError: (err) => app.log.error({ err }, 'SMS'), ...options.sms })
   await messagingRoutes(app, services)

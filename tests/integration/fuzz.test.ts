@@ -72,6 +72,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/rosters/rotation': { teamId: 999999, from: '2026-01-05', to: '2026-01-31', cycle: [999999, null], staff: [{ staffId: 999999, offset: 1 }] },
   'POST /api/rosters/swap': { teamId: 999999, a: { staffId: 999999, day: '2026-01-05' }, b: { staffId: 999998, day: '2026-01-06' }, reason: '家里有事' },
   'POST /api/leave': { staffId: 999999, from: '2026-01-05', to: '2026-01-06', kind: 'sick', note: 'n' },
+  'POST /api/handover/reassign': { toStaffId: 999999, orders: [{ id: 999999, version: 1, toStaffId: 999999 }] },
   'PUT /api/teams/:id/booking': { slotMinutes: 15, jobsPerPerson: 2, reserve: 1, releaseMinutes: 30, leadMinutes: 20, lateCancelMinutes: 60 },
   'POST /api/work-orders/:id/no-show': { note: 'n' },
   'POST /api/assets': { code: 'FUZZ-1', name: '电梯', kind: 'lift', locationId: 999999 },

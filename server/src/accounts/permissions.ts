@@ -117,6 +117,10 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/rosters/swap': ['admin', 'team_lead'],
   'POST /api/leave': ['admin', 'team_lead'],
   'DELETE /api/leave/:id': ['admin', 'team_lead'],
+  // the handover list at shift change (rosters/handover.ts) and staff statistics (rosters/statistics.ts)
+  'GET /api/handover': ['admin', 'manager', 'team_lead'],
+  'POST /api/handover/reassign': ['admin', 'manager', 'team_lead'],
+  'GET /api/staff-statistics': ['admin', 'manager', 'team_lead'],
   // booked work (server/src/bookings): the desk books (POST /api/work-orders with bookedFor) from the
   // free slots; a lead sets their team's slots; the porter, lead or desk records a no-show
   'GET /api/booking-slots': DESK,
