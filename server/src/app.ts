@@ -28,6 +28,8 @@ import { workOrderRoutes } from './workorders/workorders.routes.ts'
 import { kpiRoutes } from './kpi/kpi.routes.ts'
 import { setKpiTimeZone } from './kpi/kpi.queries.ts'
 import { reportRoutes } from './reports/reports.routes.ts'
+import { reportJobRoutes } from './reports/jobs.routes.ts'
+import { startReportJobs } from './reports/jobs.ts'
 import { jobSheetRoutes } from './jobsheets/jobsheets.routes.ts'
 import { importRoutes } from './imports/imports.routes.ts'
 import { routingRuleRoutes } from './admin/routing-rules.routes.ts'
@@ -122,7 +124,9 @@ export async function buildApp(config: Config, database: Database, options: Buil
     return { status: ok ? 'ok' : 'degraded', db: database.kind, live: link.status, pbx: services.pbxStatus(), version: '0.1.0' }
   })
 
-  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, rosterRoutes, statisticsRoutes, bookingRoutes, auditRoutes, callRoutes, liveRoutes]) {
+  // long report exports and the weekly summary: this instance's runner (claims keep instances apart)
+  services.reportJobs = startReportJobs(services, { timer: options.escalationTimer !== false, onError: (err) => app.log.error({ err }, 'report job failed') })
+  for (const routes of [accountRoutes, catalogueRoutes, placesRoutes, teamRoutes, workOrderRoutes, kpiRoutes, reportRoutes, reportJobRoutes, jobSheetRoutes, importRoutes, routingRuleRoutes, adminRoutes, setupRoutes, rosterRoutes, statisticsRoutes, bookingRoutes, auditRoutes, callRoutes, liveRoutes]) {
     await routes(app, services)
   }
   // the handover list hands orders over by the lifecycle's own reassign (rosters do not import work orders)
@@ -185,6 +189,7 @@ export async function buildApp(config: Config, database: Database, options: Buil
   if (options.dialer?.timer !== false) dialer.start()
   app.addHook('onClose', async () => {
     dialer.stop()
+    await services.reportJobs?.stop()
     if (feedbackTimer) clearInterval(feedbackTimer)
     if (bookingTimer) clearInterval(bookingTimer)
     stopEscalation()

@@ -80,6 +80,9 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'PUT /api/pm-schedules/:id': { title: '电梯月检', rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=52', leadDays: 3, active: false },
   'POST /api/pm-occurrences/:id/skip': { reason: '停电检修' },
 }
+  // to before from: refused whatever else is broken, so no job is queued
+  'POST /api/report-jobs': { report: 'kpi', format: 'pdf', from: '2026-03-08', to: '2026-03-02', teamId: 1, lang: 'zh' },
+  'POST /api/report-jobs/:id/cancel': {},
 const QUERIES = ['status=%27%20OR%201=1', 'teamId=abc', 'teamId=99999999999999999999', 'from=2026-13-45', 'from=2026-03-01&to=2026-02-01', 'limit=-5', 'cursor=1e400', 'overdue=maybe', 'ids=1,2,x', 'paper=B5', 'extra=1', 'q=' + 'x'.repeat(5000)]
 
 async function snapshot() {

@@ -53,6 +53,8 @@ export async function accountRoutes(app: App, { db, config }: Services) {
   const Notice = Type.Object({
     id: Type.Integer(), kind: Type.String(), message: Type.String(), workOrderId: Nullable(Type.Integer()),
     number: Nullable(Type.String()), urgency: Nullable(Type.String()), createdAt: Type.String(), readAt: Nullable(Type.String()),
+    // a report to download (the weekly summary): GET /api/report-jobs/:id/file
+    reportJobId: Nullable(Type.Integer()),
   })
   app.get('/api/notifications', {
     schema: { response: { 200: Type.Object({ items: Type.Array(Notice), unread: Type.Integer() }), ...errors } },
@@ -60,14 +62,14 @@ export async function accountRoutes(app: App, { db, config }: Services) {
     const userId = request.user!.id
     const [rows, count] = await Promise.all([
       db.selectFrom('notification').leftJoin('work_order', 'work_order.id', 'notification.work_order_id')
-        .select(['notification.id', 'notification.kind', 'notification.message', 'notification.work_order_id', 'notification.created_at', 'notification.read_at', 'work_order.number', 'work_order.urgency'])
+        .select(['notification.id', 'notification.kind', 'notification.message', 'notification.work_order_id', 'notification.created_at', 'notification.read_at', 'notification.report_job_id', 'work_order.number', 'work_order.urgency'])
         .where('notification.user_id', '=', userId).orderBy('notification.id', 'desc').limit(50).execute(),
       db.selectFrom('notification').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirstOrThrow(),
     ])
     return {
       items: rows.map((r) => ({
         id: r.id, kind: r.kind, message: r.message, workOrderId: r.work_order_id, number: r.number, urgency: r.urgency,
-        createdAt: r.created_at.toISOString(), readAt: r.read_at ? r.read_at.toISOString() : null,
+        createdAt: r.created_at.toISOString(), readAt: r.read_at ? r.read_at.toISOString() : null, reportJobId: r.report_job_id,
       })),
       unread: Number(count.n),
     }

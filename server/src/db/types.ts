@@ -4,6 +4,7 @@ import type { CallbackTables } from './types.callbacks.ts'
 import type { RosterTables } from './types.rosters.ts'
 import type { BookingTables } from './types.bookings.ts'
 import type { MaintenanceTables } from './types.maintenance.ts'
+import type { ReportTables } from './types.reports.ts'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>
@@ -162,6 +163,8 @@ export interface NotificationTable {
   work_order_id: number | null
   kind: string
   message: string
+  /** sql/0150: a report to download (the weekly summary) */
+  report_job_id: number | null
   created_at: CreatedAt
   read_at: Timestamp | null
 }
@@ -217,7 +220,7 @@ export interface CallTable {
   created_by: number | null
 }
 
-export interface DB extends CallbackTables, RosterTables, MaintenanceTables, BookingTables {
+export interface DB extends CallbackTables, RosterTables, MaintenanceTables, BookingTables, ReportTables {
   call: CallTable
   audit_log: AuditLogTable
   location: LocationTable

@@ -25,7 +25,9 @@ export interface LiveEvents {
   'workorder.changed': OrderEventData
   'workorder.chased': OrderEventData
   'workorder.overdue': OrderEventData
-  'notification': { id: number; userId: number; kind: string; message: string; workOrderId: number | null; number?: string; urgency?: string }
+  'notification': { id: number; userId: number; kind: string; message: string; workOrderId: number | null; number?: string; urgency?: string; reportJobId?: number | null }
+  /** a report export's progress and status (server/src/reports/jobs.ts): to the person who asked only */
+  'report.job': { id: number; userId: number | null; status: string; rowsDone: number; rowsTotal: number }
   /** a feedback item changed (server/src/feedback): its handlers, the callback desk and managers re-read */
   'feedback.changed': { id: number; status: string; departmentId: number }
   /** this user's sessions changed (accounts/sessions.ts): each instance checks their sockets; never sent to a screen */

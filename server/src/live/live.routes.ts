@@ -30,7 +30,7 @@ export const SESSION_ENDED = 4401
 const SESSION_SWEEP_MS = 30_000
 
 function mayReceive(user: SessionUser, message: LiveMessage): boolean {
-  if (message.type === 'notification') return (message.data as { userId: number }).userId === user.id
+  if (message.type === 'notification' || message.type === 'report.job') return (message.data as { userId: number | null }).userId === user.id
   if (message.type.startsWith('feedback.')) return ['dept_handler', 'callback_agent', 'manager', 'admin'].includes(user.role)
   if (message.type.startsWith('workorder.')) {
     if (user.role === 'callback_agent' || user.role === 'dept_handler') return false
