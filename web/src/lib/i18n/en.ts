@@ -148,5 +148,11 @@ export const en: Messages = {
     free: '{n} free', reserve: '{n} kept for urgent', released: 'reserve released', chosen: 'Chosen: {slot}', needSlot: 'Choose a slot', full: 'That slot has just filled up: choose another',
     team: '{team}: a slot every {min} min', waiting: 'waiting to be dispatched', noShow: 'Record no-show', noShowDone: 'No-show recorded', noShowAt: 'No-show', lateCancel: 'Late cancel',
     events: { booked: 'Booked', no_show: 'No-show' } as Record<string, string> },
+  handover: { title: 'Shift handover', refresh: 'Refresh', all: 'Hand over all', one: 'Hand over', none: 'No shift ends within an hour either side', changeAt: 'Shift change at {time}', offAt: 'off at {time}',
+    incoming: 'Coming on', nobody: 'nobody on duty after the change', load: '{n} open', noOrders: 'No open orders', ordersOf: 'Open orders of', number: 'Number', item: 'Item', place: 'Place',
+    status: 'Status', due: 'Due', to: 'Hand to', proposed: '(proposed)', pickFirst: 'Choose who takes the order first', done: '{n} handed over', stale: 'changed by someone meanwhile, not handed over: check and try again' },
+  staffStats: { title: 'Staff statistics', link: 'Staff statistics (rostered hours, orders, on time)', from: 'From', to: 'To', team: 'Team', allTeams: 'All teams', load: 'Show', person: 'Person', teamRow: 'Team total',
+    hours: 'Rostered hours', completed: 'Orders completed', perHour: 'Orders per rostered hour', response: 'Avg response (min)', completion: 'Avg completion (min)', pm: 'PM on time', left: '(left)', empty: 'Nobody in this period',
+    hint: 'Rostered hours: the shifts rostered on the days of the period (a shift crossing midnight counts on the day it starts), leave days left out; orders completed: completed in the period by the person; response: dispatched to arrived; completion: created to completed; PM on time: PM orders the person completed by their due time ÷ PM orders they completed.' },
   common: { save: 'Save', cancel: 'Cancel', loading: 'Loading…', error: 'Something went wrong', retry: 'Retry', minutes: 'min', yes: 'Yes', no: 'No', close: 'Close' },
 }

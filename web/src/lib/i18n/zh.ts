@@ -147,6 +147,12 @@ export const zh = {
     free: '余 {n}', reserve: '留 {n} 个给紧急', released: '预留已放开', chosen: '已选：{slot}', needSlot: '请选择一个预约时段', full: '该时段刚刚约满，请另选一个',
     team: '{team}：每 {min} 分钟一个时段', waiting: '待派单', noShow: '记爽约', noShowDone: '已记爽约', noShowAt: '爽约', lateCancel: '临近取消',
     events: { booked: '预约', no_show: '爽约' } as Record<string, string> },
+  handover: { title: '交接班', refresh: '刷新', all: '一键交接', one: '交接', none: '前后一小时内没有交班', changeAt: '{time} 交班', offAt: '{time} 下班',
+    incoming: '接班人员', nobody: '交班后无人在岗', load: '未完成 {n}', noOrders: '没有未完成的工单', ordersOf: '未完成工单：', number: '单号', item: '项目', place: '地点',
+    status: '状态', due: '完成时限', to: '交给', proposed: '（建议）', pickFirst: '请先为工单选择接班人员', done: '已交接 {n} 单', stale: '刚被他人修改，未交接，请核对后再试' },
+  staffStats: { title: '人员统计', link: '人员统计（排班工时、完成量、按时率）', from: '从', to: '到', team: '班组', allTeams: '全部班组', load: '查询', person: '人员', teamRow: '班组合计',
+    hours: '排班工时', completed: '完成工单', perHour: '每工时完成', response: '平均响应（分钟）', completion: '平均完成（分钟）', pm: '预防维护按时', left: '（已离职）', empty: '该期间没有人员',
+    hint: '排班工时：期间内各天排班的班次时长之和（跨午夜的班次算在开始那天），请假日不计；完成工单：完成时间在期间内、由本人完成；响应：派单到到场；完成：创建到完成；预防维护按时：本人完成且不晚于应做时间的 PM 工单 ÷ 本人完成的 PM 工单。' },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh
