@@ -79,10 +79,10 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/pm-schedules': { title: '电梯月检', assetId: null, locationId: 999999, itemId: 999999, rrule: 'FREQ=MONTHLY;BYMONTHDAY=1;COUNT=24', startDay: '2026-01-15', timeOfDay: '08:00', leadDays: 7, checklist: ['检查'] },
   'PUT /api/pm-schedules/:id': { title: '电梯月检', rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=52', leadDays: 3, active: false },
   'POST /api/pm-occurrences/:id/skip': { reason: '停电检修' },
-}
   // to before from: refused whatever else is broken, so no job is queued
   'POST /api/report-jobs': { report: 'kpi', format: 'pdf', from: '2026-03-08', to: '2026-03-02', teamId: 1, lang: 'zh' },
   'POST /api/report-jobs/:id/cancel': {},
+}
 const QUERIES = ['status=%27%20OR%201=1', 'teamId=abc', 'teamId=99999999999999999999', 'from=2026-13-45', 'from=2026-03-01&to=2026-02-01', 'limit=-5', 'cursor=1e400', 'overdue=maybe', 'ids=1,2,x', 'paper=B5', 'extra=1', 'q=' + 'x'.repeat(5000)]
 
 async function snapshot() {
