@@ -257,7 +257,19 @@ rows.push(...await stallRows(server.base, 'PostgreSQL', smoke))
   const before = server.rssKb()
   const sampler = setInterval(() => { peak = Math.max(peak, server.rssKb()) }, 50)
   const t1 = performance.now()
-  const xlsx = Buffer.from(await (await fetch(`${server.base}/api/reports/orders.xlsx?from=${from}&to=${to}`, { headers: { cookie: mgr } })).arrayBuffer())
+  // above 20,000 rows the export is a job (202): followed until done, then its file downloaded
+  let answer = await fetch(`${server.base}/api/reports/orders.xlsx?from=${from}&to=${to}`, { headers: { cookie: mgr } })
+  if (answer.status === 202) {
+    const { statusUrl } = await answer.json() as { statusUrl: string }
+    let job: { status: string; fileUrl: string | null }
+    do {
+      await new Promise((r) => setTimeout(r, 100))
+      job = await (await fetch(`${server.base}${statusUrl}`, { headers: { cookie: mgr } })).json() as typeof job
+    } while (job.status === 'queued' || job.status === 'running')
+    if (!job.fileUrl) throw new Error(`the order export job ended ${job.status}`)
+    answer = await fetch(`${server.base}${job.fileUrl}`, { headers: { cookie: mgr } })
+  }
+  const xlsx = Buffer.from(await answer.arrayBuffer())
   const xlsxSeconds = (performance.now() - t1) / 1000
   clearInterval(sampler)
   const { rows: [count] } = await bare.query(`SELECT count(*)::int AS n FROM work_order WHERE created_at >= ($1::date::timestamp AT TIME ZONE 'Asia/Shanghai') AND created_at < (($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')`, [from, to])
