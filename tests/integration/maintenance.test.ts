@@ -50,6 +50,22 @@ test('an asset is registered at a place; its code is unique; a team lead reads b
   assert.is((await t.call('tech', 'GET', '/api/pm-calendar?from=2027-01-01&to=2027-01-31')).status, 403)
 })
 
+test("an asset's label: an SVG with its QR (the asset's page), name, code and place, the text escaped", async () => {
+  const made = await t.call('manager', 'POST', '/api/assets', { code: 'DT-LBL-01', name: '<b>2号梯', kind: 'lift', locationId: refs.locationOf('3901') })
+  assert.is(made.status, 201, JSON.stringify(made.body))
+  const res = await t.call('lead', 'GET', `/api/assets/${made.body.id}/label.svg`)
+  assert.is(res.status, 200)
+  assert.match(res.headers['content-type'], 'image/svg+xml')
+  const svg = Buffer.from(res.body as unknown as Buffer).toString('utf8')
+  assert.match(svg, '&#60;b&#62;2号梯')
+  assert.not.match(svg, '<b>')
+  assert.match(svg, 'DT-LBL-01')
+  assert.match(svg, /<svg x="3" y="3" width="34" height="34" viewBox="0 0 \d+ \d+">/)
+  assert.match(svg, /<path [^>]*d="M/)
+  assert.is((await t.call('lead', 'GET', '/api/assets/999999/label.svg')).status, 404)
+  assert.is((await t.call('tech', 'GET', `/api/assets/${made.body.id}/label.svg`)).status, 403)
+})
+
 test('a rule that never ends, one that does not parse, an unknown asset, item or place and an empty title: 400 naming the field, nothing saved', async () => {
   const before = await schedules()
   const base = { title: '电梯月检', assetId: lift, itemId: refs.item('repair.elevator'), rrule: 'FREQ=MONTHLY;BYMONTHDAY=1;COUNT=24', startDay: day('03-15'), timeOfDay: '08:00' }

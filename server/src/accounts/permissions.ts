@@ -134,6 +134,7 @@ export const PERMISSIONS: Record<string, Access> = {
   'GET /api/bookings/stats': REPORTS,
   // preventive maintenance (server/src/maintenance): managers and the administrator plan, team leads read
   'GET /api/assets': ['admin', 'manager', 'team_lead'],
+  'GET /api/assets/:id/label.svg': ['admin', 'manager', 'team_lead'],
   'POST /api/assets': ['admin', 'manager'],
   'GET /api/pm-schedules': ['admin', 'manager', 'team_lead'],
   'POST /api/pm-schedules': ['admin', 'manager'],

@@ -6,6 +6,8 @@ import { Type } from 'typebox'
 import type { App } from '../http/types.ts'
 import { errors, Nullable, StringEnum } from '../http/types.ts'
 import type { Services } from '../services.ts'
+import { assetLabel } from './maintenance.label.ts'
+import { HttpError } from '../http/errors.ts'
 import { ASSET_KINDS } from '../db/types.maintenance.ts'
 import { calendar, createAsset, createSchedule, listAssets, listSchedules, pmKpi, skipOccurrence, updateSchedule } from './maintenance.service.ts'
 
@@ -58,6 +60,16 @@ export async function maintenanceRoutes(app: App, { db, config, now }: Services)
       response: { 201: Asset, ...errors },
     },
   }, async (request, reply) => reply.status(201).send(await createAsset(db, request.body, now())))
+
+  // a label to stick on the asset: its QR (the asset's page in the app), name, code and place, as an
+  // SVG that prints at 60 × 40 mm from any browser
+  app.get('/api/assets/:id/label.svg', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+    const asset = (await listAssets(db)).find((a) => a.id === request.params.id)
+    if (!asset) throw new HttpError(404, 'not_found', `没有编号为 ${request.params.id} 的设备`, undefined, { messageEn: `no asset ${request.params.id}` })
+    const url = `${config.publicUrl.replace(/\/$/, '')}/maintenance?asset=${encodeURIComponent(asset.code)}`
+    return reply.header('content-type', 'image/svg+xml; charset=utf-8').header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(`${asset.code}.svg`)}`)
+      .send(await assetLabel({ code: asset.code, name: asset.name, place: asset.location.name, url }))
+  })
 
   app.get('/api/pm-schedules', { schema: { response: { 200: Type.Object({ items: Type.Array(Schedule) }), ...errors } } }, async () => ({ items: await listSchedules(db, now(), tz) }))
 

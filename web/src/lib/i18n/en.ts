@@ -111,7 +111,7 @@ export const en: Messages = {
     kinds: { leave: 'Leave', sick: 'Sick', training: 'Training', other: 'Other' },
     source: { roster: 'roster', override: 'set by hand today', manual: 'by hand', leave: 'on leave', off_roster: 'not on shift', inactive: 'left' },
     weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] },
-  pm: { title: 'Preventive maintenance', kpiTitle: 'Last 30 days', kpi: { due: 'due', onTime: 'on time', late: 'late', skipped: 'skipped', missed: 'missed', rate: 'on-time rate' },
+  pm: { onlyAsset: 'Only asset {code}', showAll: 'Show all', label: 'Print label', title: 'Preventive maintenance', kpiTitle: 'Last 30 days', kpi: { due: 'due', onTime: 'on time', late: 'late', skipped: 'skipped', missed: 'missed', rate: 'on-time rate' },
     calendar: 'Calendar', nextDays: 'Next {n} days', nothingDue: 'Nothing due in this period', due: 'Due', schedule: 'Schedule', asset: 'Asset', place: 'Place', state: 'Status', skip: 'Skip',
     skipReason: 'Why is it skipped? (required)', skippedOk: 'Skipped', saved: 'Saved',
     status: { planned: 'Planned', generated: 'Filed {number}', done: 'Done', doneLate: 'Done (late)', overdue: 'Overdue', skipped: 'Skipped' },

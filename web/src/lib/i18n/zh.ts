@@ -110,7 +110,7 @@ export const zh = {
     kinds: { leave: '休假', sick: '病假', training: '培训', other: '其他' },
     source: { roster: '排班', override: '当日手动', manual: '手动', leave: '请假', off_roster: '不在班', inactive: '已离职' },
     weekdays: ['一', '二', '三', '四', '五', '六', '日'] },
-  pm: { title: '预防性维护', kpiTitle: '近 30 天', kpi: { due: '应做', onTime: '按时完成', late: '超时完成', skipped: '跳过', missed: '逾期未做', rate: '按时率' },
+  pm: { onlyAsset: '只看设备 {code} 的维护', showAll: '显示全部', label: '打印标签', title: '预防性维护', kpiTitle: '近 30 天', kpi: { due: '应做', onTime: '按时完成', late: '超时完成', skipped: '跳过', missed: '逾期未做', rate: '按时率' },
     calendar: '维护日历', nextDays: '未来 {n} 天', nothingDue: '这段时间没有到期的维护', due: '到期', schedule: '计划', asset: '设备', place: '地点', state: '状态', skip: '跳过',
     skipReason: '跳过的原因（必填）', skippedOk: '已跳过', saved: '已保存',
     status: { planned: '计划中', generated: '已生成 {number}', done: '已完成', doneLate: '已完成（超时）', overdue: '逾期', skipped: '已跳过' },
