@@ -2,7 +2,7 @@
 // hospital at work and not a page of dashes. One INSERT … SELECT over generate_series, not a row at
 // a time: DEMO_HISTORY_PER_DAY orders a weekday (fewer at weekends), peaks in the morning and after lunch,
 // the catalogue's categories in a hospital's proportions, most orders on time, some late, a few
-// chased, cancelled, complained about, or still open and overdue; ratings on about a third.
+// chased, cancelled, complained about, or (of the last two days) still open and overdue; ratings on about a third.
 // Deterministic per day (setseed), so two fresh demos show the same figures.
 // A year on the embedded database takes minutes, so the server fills it after it starts
 // listening, one day per transaction from the newest back with a pause between (a desk using the demo
@@ -74,7 +74,9 @@ export async function seedHistory(db: Kysely<DB>, days: string[], timeZone: stri
                -- about 90% arrive in time and 88% finish in time; the late ones by up to 1.8 times the limit
                s.created + make_interval(secs => (s.response_minutes[s.u] * 60 * (0.25 + 1.41 * s.r_resp ^ 6))::int) AS arrived,
                s.created + make_interval(secs => (s.completion_minutes[s.u] * 60 * (0.3 + 1.51 * s.r_done ^ 6))::int) AS completed,
-               CASE WHEN s.r_fate < 0.02 THEN 'cancelled' WHEN s.r_fate < 0.024 THEN 'open' ELSE 'done' END AS fate
+               -- still open: only of the last two days (a hospital clears its backlog; months-old open orders
+               -- would fill the board with thousands of hours overdue)
+               CASE WHEN s.r_fate < 0.02 THEN 'cancelled' WHEN s.r_fate < 0.024 AND s.day >= (now() AT TIME ZONE ${timeZone})::date - 2 THEN 'open' ELSE 'done' END AS fate
         FROM shaped s
       ),
       final AS (
