@@ -1,7 +1,7 @@
 import type { Messages } from './zh'
 
 export const en: Messages = {
-  app: { title: 'Hotline 100', short: 'Hotline 100', signOut: 'Sign out', language: '中文', pbx: 'Phones', pbxUp: 'up', pbxDown: 'down', pbxConnecting: 'connecting', pbxNone: 'none', pbxUnknown: 'unknown', live: 'live', serverLagging: 'live updates interrupted, recovering', offline: 'Connection lost, reconnecting…', newOrder: 'New order for you', comingSoon: 'The callback and department feedback workspaces come in a later release.' },
+  app: { linkOpening: 'connecting…', title: 'Hotline 100', short: 'Hotline 100', signOut: 'Sign out', language: '中文', pbx: 'Phones', pbxUp: 'up', pbxDown: 'down', pbxConnecting: 'connecting', pbxNone: 'none', pbxUnknown: 'unknown', live: 'live', serverLagging: 'live updates interrupted, recovering', offline: 'Connection lost, reconnecting…', newOrder: 'New order for you', comingSoon: 'The callback and department feedback workspaces come in a later release.' },
   nav: { desk: 'Desk', board: 'Board', tech: 'My orders', station: 'Service point', manage: 'KPIs', rosters: 'Rosters', maintenance: 'Maintenance', admin: 'Admin', sms: 'SMS', callbacks: 'Callbacks', feedback: 'Feedback' },
   roles: { operator: 'Operator', technician: 'Technician', team_lead: 'Team lead', manager: 'Manager', callback_agent: 'Callback agent', dept_handler: 'Department handler', admin: 'Administrator' },
   login: { title: 'Sign in', username: 'Username', password: 'Password', submit: 'Sign in', demo: 'Demo users: admin operator lead tech manager agent handler, password demo' },

@@ -1,6 +1,6 @@
 // 简体中文（默认）
 export const zh = {
-  app: { title: '100 后勤服务热线', short: '100热线', signOut: '退出', language: 'English', pbx: '电话系统', pbxUp: '在线', pbxDown: '离线', pbxConnecting: '连接中', pbxNone: '未接入', pbxUnknown: '状态未知', live: '实时', serverLagging: '实时更新中断，正在恢复', offline: '连接中断，正在重连…', newOrder: '新工单', comingSoon: '回访与科室反馈的工作台将在后续版本提供；敬请期待。' },
+  app: { linkOpening: '正在连接…', title: '100 后勤服务热线', short: '100热线', signOut: '退出', language: 'English', pbx: '电话系统', pbxUp: '在线', pbxDown: '离线', pbxConnecting: '连接中', pbxNone: '未接入', pbxUnknown: '状态未知', live: '实时', serverLagging: '实时更新中断，正在恢复', offline: '连接中断，正在重连…', newOrder: '新工单', comingSoon: '回访与科室反馈的工作台将在后续版本提供；敬请期待。' },
   nav: { desk: '受理台', board: '看板', tech: '我的工单', station: '服务网点', manage: '统计分析', rosters: '排班', maintenance: '预防维护', admin: '系统管理', sms: '短信', callbacks: '回访', feedback: '反馈处理' },
   roles: { operator: '受理员', technician: '维修/运送员', team_lead: '班组长', manager: '后勤管理', callback_agent: '回访专员', dept_handler: '科室处理人', admin: '管理员' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：admin operator lead tech manager agent handler，密码 demo' },
