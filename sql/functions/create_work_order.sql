@@ -45,7 +45,9 @@ BEGIN
   v_u := array_position(ARRAY['routine', 'urgent', 'critical'], p->>'urgency');
   SELECT * INTO v_route FROM route_order(v_item.id, v_item.category_id, v_item.default_team_id,
     coalesce(v_loc.campus_id, CASE WHEN v_loc.kind = 'campus' THEN v_loc.id END),
-    coalesce(v_loc.building_id, CASE WHEN v_loc.kind = 'building' THEN v_loc.id END), v_loc.zone, v_start, p_tz);
+    coalesce(v_loc.building_id, CASE WHEN v_loc.kind = 'building' THEN v_loc.id END), v_loc.zone,
+    -- a time-of-day rule (夜间维修 22:00–07:00) by the app's clock, as who is on duty is
+    CASE WHEN v_booked THEN v_requested ELSE v_clock END, p_tz);
   IF v_route.team_id IS NULL THEN RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('itemId: no routing rule or default team for item %s', v_item.id); END IF;
   IF v_booked_for IS NOT NULL THEN
     -- FOR SHARE: a change of the team's settings waits for the bookings being judged by the old ones

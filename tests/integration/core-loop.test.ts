@@ -9,8 +9,11 @@ import { escalateOverdue } from '../../server/src/escalation/escalation.ts'
 
 let t: TestApp
 let refs: Awaited<ReturnType<typeof demoRefs>>
+// the day shift's rules: 10:00 in Shanghai today, running (at night 夜间维修 routes to the night point)
+const started = Date.now()
+const ten = Date.parse(`${new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date())}T02:00:00Z`)
 test.before(async () => {
-  t = await startTestApp()
+  t = await startTestApp({}, undefined, { now: () => new Date(ten + Date.now() - started) })
   refs = await demoRefs(t)
 })
 test.after(async () => { await t.close() })
