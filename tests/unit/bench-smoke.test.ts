@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 
 test('npm run bench -- --smoke prints the whole table', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--smoke'], { timeout: 180_000, maxBuffer: 1 << 20 })
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--smoke'], { timeout: 420_000, maxBuffer: 1 << 20 })
   for (const row of ['intake, 8 clients', 'intake, 32 clients', 'transitions, 8 clients', 'live fan-out', 'boards showing the change', 'KPI dashboard, one month', 'KPI dashboard, one year', 'job sheets', 'report XLSX', 'report PDF, KPI month', 'demo history', '/api/health while a 50-sheet PDF renders, PostgreSQL', '/api/health while a 2,000-row import runs, PostgreSQL', '/api/health while a 50-sheet PDF renders, embedded', '/api/health while a 2,000-row import runs, embedded', 'server RSS', 'start-up', 'AMI: events absorbed', 'AMI: lag socket → ringing', 'SMS: SMPP submits, window 10', 'SMS: order completed → survey at the SMSC', 'dialer: 20 agents, progressive', 'dialer: agent free → patient phone ringing']) {
     assert.ok(stdout.includes(row), `the table has no "${row}" row:\n${stdout}`)
   }
