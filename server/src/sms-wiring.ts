@@ -6,6 +6,7 @@ import type { DB } from './db/types.ts'
 import type { Config } from './config.ts'
 import { startMessaging, type MessagingOptions, type MessagingRuntime } from './messaging/messaging.ts'
 import { ratingReplyHandler, sweepCompleted } from './workorders/rating-sms.ts'
+import { smsUseEnabled, sweepUses } from './sms-uses.ts'
 
 /** how far back a completion still gets its survey (older ones are not news to the requester) */
 const SURVEY_LOOKBACK_MS = 60 * 60_000
@@ -14,7 +15,10 @@ export function startSms(db: Kysely<DB>, config: Config, options: MessagingOptio
   const runtime = startMessaging(db, config, options)
   runtime.messaging.onReply('work_order', ratingReplyHandler(db))
   // the completion time is the database's, so the look-back is measured on the real clock
-  const sweep = () => config.sms.ratingRequest ? sweepCompleted(db, runtime.messaging, config.timeZone, new Date(Date.now() - SURVEY_LOOKBACK_MS)) : Promise.resolve(0)
+  const survey = async () => config.sms.ratingRequest && await smsUseEnabled(db, 'order.done')
+    ? sweepCompleted(db, runtime.messaging, config.timeZone, new Date(Date.now() - SURVEY_LOOKBACK_MS)) : 0
+  // the done survey, then the other uses the administrator switched on (sms-uses.ts)
+  const sweep = async () => (await survey()) + (await sweepUses(db, runtime.messaging, config.timeZone))
   let timer: ReturnType<typeof setInterval> | undefined
   if (options.worker !== false) {
     let busy = false

@@ -69,6 +69,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'PUT /api/shift-types': { teamId: 999999, items: [{ name: '夜班', nameEn: 'Night', start: '22:00', end: '06:00', crossesMidnight: true }] },
   'PUT /api/rosters': { teamId: 999999, cells: [{ staffId: 999999, day: '2026-01-05', shiftTypeIds: [999999] }] },
   'POST /api/rosters/copy-week': { teamId: 999999, week: '2026-01-05' },
+  'PUT /api/sms/uses/:code': { enabled: true },
   'POST /api/rosters/rotation': { teamId: 999999, from: '2026-01-05', to: '2026-01-31', cycle: [999999, null], staff: [{ staffId: 999999, offset: 1 }] },
   'POST /api/rosters/swap': { teamId: 999999, a: { staffId: 999999, day: '2026-01-05' }, b: { staffId: 999998, day: '2026-01-06' }, reason: '家里有事' },
   'POST /api/leave': { staffId: 999999, from: '2026-01-05', to: '2026-01-06', kind: 'sick', note: 'n' },

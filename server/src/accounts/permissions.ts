@@ -98,6 +98,8 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/feedback/:id/attachments': ['dept_handler', 'manager', 'admin'],
   'GET /api/feedback/:id/attachments/:attachmentId': ['dept_handler', 'manager', 'admin'],
   // SMS (server/src/messaging); the Kannel callbacks carry SMS_CALLBACK_SECRET instead of a session
+  'GET /api/sms/uses': ['admin', 'manager'],
+  'PUT /api/sms/uses/:code': ['admin'],
   'GET /api/sms/templates': ['admin', 'manager', 'operator', 'callback_agent'],
   'POST /api/sms/templates': ['admin'],
   'PUT /api/sms/templates/:id': ['admin'],

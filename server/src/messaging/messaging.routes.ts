@@ -12,7 +12,7 @@ import { audit } from '../audit/audit.ts'
 import { normaliseMobile, preview, unknownPlaceholders, PLACEHOLDERS } from './text.ts'
 import { stateOfKannelType } from './http-gateway.ts'
 import type { MessagingRuntime } from './messaging.ts'
-import { withSms, type SmsMessageRow } from './messaging.types.ts'
+import { withSms, SMS_USES, type SmsMessageRow } from './messaging.types.ts'
 import { consentOf, listTemplates, setConsent } from './messaging.queries.ts'
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
@@ -57,6 +57,21 @@ export async function messagingRoutes(app: App, services: Services) {
     if (!services.sms) throw new HttpError(503, 'sms_down', 'the SMS channel is not running')
     return services.sms
   }
+
+  // where SMS is used (sql/0160): each use switched by the administrator, the change audited
+  const UseRow = Type.Object({ code: Type.String(), enabled: Type.Boolean(), updatedAt: Type.String() })
+  app.get('/api/sms/uses', { schema: { response: { 200: Type.Object({ items: Type.Array(UseRow) }), ...errors } } }, async () => {
+    const rows = await sdb.selectFrom('sms_use').selectAll().execute()
+    return { items: SMS_USES.map((code) => rows.find((r) => r.code === code)).filter((r) => r !== undefined).map((r) => ({ code: r.code, enabled: r.enabled, updatedAt: r.updated_at.toISOString() })) }
+  })
+  app.put('/api/sms/uses/:code', {
+    schema: { params: Type.Object({ code: StringEnum(SMS_USES) }), body: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }), response: { 200: UseRow, ...errors } },
+  }, async (request) => {
+    const row = await sdb.updateTable('sms_use').set({ enabled: request.body.enabled, updated_by: request.user!.id, updated_at: new Date() })
+      .where('code', '=', request.params.code).returningAll().executeTakeFirstOrThrow()
+    await audit(db, request, 'sms_use', `sms_use:${row.code}`, { enabled: row.enabled })
+    return { code: row.code, enabled: row.enabled, updatedAt: row.updated_at.toISOString() }
+  })
 
   app.get('/api/sms/templates', {
     schema: { response: { 200: Type.Object({ items: Type.Array(Template), placeholders: Type.Array(Type.String()) }), ...errors } },

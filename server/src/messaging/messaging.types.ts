@@ -81,7 +81,13 @@ export type SmsInboundTable = {
   read_at: Timestamp | null
 }
 
+/** sql/0160: where SMS is used, switched by the administrator */
+export const SMS_USES = ['order.assigned', 'order.done', 'booking.reminder', 'feedback.resolved'] as const
+export type SmsUse = (typeof SMS_USES)[number]
+export interface SmsUseTable { code: SmsUse; enabled: boolean; updated_by: number | null; updated_at: Timestamp }
+
 export type SmsTables = {
+  sms_use: SmsUseTable
   sms_template: SmsTemplateTable
   sms_message: SmsMessageTable
   sms_part: SmsPartTable
