@@ -388,7 +388,7 @@ test('the demo with the log gateway: complete an order, the survey is delivered,
     assert.is(runtime.gateway.name, 'log')
     assert.is(await runtime.sweep(), 1)
     assert.is(await runtime.worker.tick(), 1)
-    const list = await until('delivered', async () => { const r = await demo.call('operator', 'GET', `/api/sms/messages?subject=work_order:${created.body.id}`); return r.body.items[0]?.status === 'delivered' && r.body.items })
+    const list = await until('delivered', async () => { const r = await demo.call('operator', 'GET', `/api/sms/messages?subject=work_order:${created.body.id}`); return r.body.items[0]?.status === 'delivered' && r.body.items }, 15_000)
     assert.ok(list[0].text.includes(created.body.number))
     const reply = await demo.call('operator', 'POST', '/api/sms/demo-reply', { from: '13912345678', text: '2' })
     assert.equal(reply.body.handledAs, 'rating')
