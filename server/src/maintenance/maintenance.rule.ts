@@ -3,13 +3,13 @@
 // UTC — and each local day plus the schedule's time of day becomes an instant through
 // instantOfDay in the hospital's zone: rrule never does time-zone arithmetic here.
 import rrule from 'rrule'
-import { HttpError } from '../http/errors.ts'
+import { HttpError, refuseField } from '../http/errors.ts'
 import { addDays, instantOfDay, localClock } from '../clock/local-time.ts'
 
 const { RRule } = rrule
 
 /** 400 naming the field, in Chinese with the English beside it. */
-export const refuse = (field: string, message: string, messageEn: string) => new HttpError(400, 'bad_request', message, field, { messageEn })
+export const refuse = refuseField
 
 const MAX_COUNT = 1000
 const WEEKDAY = '([+-]?[1-5]?[0-9])?(MO|TU|WE|TH|FR|SA|SU)'

@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/types.ts'
 import type { Config } from '../config.ts'
-import { HttpError } from '../http/errors.ts'
+import { refuseField } from '../http/errors.ts'
 import { checkDay } from '../kpi/kpi.routes.ts'
 import type { KpiQuery } from '../kpi/kpi.queries.ts'
 import { findTeam } from './reports.queries.ts'
@@ -17,7 +17,7 @@ export interface ReportAsk { from: string; to: string; teamId?: number; lang?: '
 export interface Asker { role: string; teamId: number | null; displayName: string }
 
 /** A 400 naming the field, in Chinese with the English beside it, as the screens show messages. */
-export const refuse = (field: string, zh: string, en: string) => new HttpError(400, 'bad_request', zh, field, { messageEn: en })
+export const refuse = refuseField
 
 export function localStamp(timeZone: string, at = new Date()) {
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })

@@ -10,7 +10,7 @@ import type { DB, Urgency, WorkOrderStatus } from '../db/types.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import type { App } from '../http/types.ts'
 import { errors, IsoDate, Nullable } from '../http/types.ts'
-import { HttpError } from '../http/errors.ts'
+import { HttpError, refuseField } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import { localClock } from '../clock/local-time.ts'
 import { dutyAt } from './rosters.queries.ts'
@@ -27,7 +27,7 @@ const URGENCY_RANK: Record<Urgency, number> = { critical: 0, urgent: 1, routine:
 export type Reassign = (orderId: number, change: { version: number; assigneeId: number; reason: string }, user: SessionUser) =>
   Promise<{ id: number; number: string; version: number; status: string; assignee: { id: number; name: string } | null }>
 
-const refuse = (field: string, message: string, messageEn: string) => new HttpError(400, 'bad_request', message, field, { messageEn })
+const refuse = refuseField
 
 function checkLeadScope(user: SessionUser, teamId: number) {
   if (user.role === 'team_lead' && user.teamId !== teamId) {

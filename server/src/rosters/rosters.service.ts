@@ -5,12 +5,12 @@ import type { Kysely, Transaction } from 'kysely'
 import type { DB } from '../db/types.ts'
 import type { LeaveKind } from '../db/types.rosters.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
-import { HttpError } from '../http/errors.ts'
+import { HttpError, refuseField } from '../http/errors.ts'
 import { addDays, localClock } from '../clock/local-time.ts'
 import * as q from './rosters.queries.ts'
 
 /** 400 naming the field, in Chinese with the English beside it (as the screens show messages). */
-const refuse = (field: string, message: string, messageEn: string) => new HttpError(400, 'bad_request', message, field, { messageEn })
+const refuse = refuseField
 
 export function checkTeamScope(user: SessionUser, teamId: number) {
   if (user.role === 'team_lead' && user.teamId !== teamId) {

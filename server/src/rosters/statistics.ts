@@ -21,7 +21,7 @@ import type { DB } from '../db/types.ts'
 import type { SessionUser } from '../accounts/sessions.ts'
 import type { App } from '../http/types.ts'
 import { errors, Nullable } from '../http/types.ts'
-import { HttpError } from '../http/errors.ts'
+import { HttpError, refuseField } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import { addDays, instantOfDay } from '../clock/local-time.ts'
 import { checkDay, requireTeam } from './rosters.service.ts'
@@ -83,7 +83,7 @@ function people(db: Kysely<DB>, teamId: number | null) {
 
 // ---- the figures ---------------------------------------------------------------------------
 
-const refuse = (field: string, message: string, messageEn: string) => new HttpError(400, 'bad_request', message, field, { messageEn })
+const refuse = refuseField
 
 export async function staffStatistics(db: Kysely<DB>, period: { from: string; to: string; teamId: number | null }, timeZone: string) {
   const { from, to, teamId } = period
