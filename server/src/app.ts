@@ -48,6 +48,7 @@ import { callbackRoutes } from './callbacks/callbacks.routes.ts'
 import { callbackPlanner } from './callbacks/plan.ts'
 import { startDialer } from './callbacks/dialer.ts'
 import { workspaceRoutes } from './callbacks/workspace.routes.ts'
+import { surveyRoutes } from './callbacks/survey.routes.ts'
 import { feedbackRoutes } from './feedback/feedback.routes.ts'
 import { sweep as sweepFeedback } from './feedback/feedback.service.ts'
 import { rosterRoutes } from './rosters/rosters.routes.ts'
@@ -140,6 +141,8 @@ export async function buildApp(config: Config, database: Database, options: Buil
   const dialer = startDialer({ db: database.db, live, telephony, config, now: services.now, log: (err) => app.log.error({ err }, 'callback dialer') })
   services.dialer = dialer
   await workspaceRoutes(app, services, dialer)
+  // the patient's survey page, opened from the SMS link with no sign-in
+  await surveyRoutes(app, services)
   await feedbackRoutes(app, services)
   await maintenanceRoutes(app, services)
 

@@ -41,7 +41,8 @@ export interface Config {
   /** the SMS channel (server/src/messaging); README "SMS" */
   sms: SmsConfig
   /** the callback desk's dialer (server/src/callbacks); README "Callbacks" */
-  callbacks: { hours: CallingHours; intervalMs: number }
+  /** surveyLinkHours: how long an SMS survey link holds (SURVEY_LINK_HOURS, default 72) */
+  callbacks: { hours: CallingHours; intervalMs: number; surveyLinkHours: number }
 }
 
 export interface SmsConfig {
@@ -128,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     callbacks: {
       hours: parseCallingHours(env.CALLING_HOURS ?? '09:00-12:00,14:00-20:00', env.CALLING_DAYS ?? '1-6'),
       intervalMs: Number(env.DIALER_INTERVAL_MS ?? 1000),
+      surveyLinkHours: Math.min(720, Math.max(1, Number(env.SURVEY_LINK_HOURS ?? 72) || 72)),
     },
     ...overrides,
   }

@@ -3,6 +3,7 @@
 //   order.assigned    the job to an assignee who has no session in the app (a porter without a phone app)
 //   booking.reminder  the requester reminded of a booked job 24 h and 1 h before its slot
 //   feedback.resolved the patient told their feedback was dealt with (a notice: only with their consent)
+//   callback.survey   a patient who prefers texts gets their due callback as a link to the survey page
 // Found by polling rows, not by live events, like the survey: every instance polls, and a message's
 // dedupe key makes one message however many ask. `now` is the SMS channel's clock (tests move it).
 import { sql, type Kysely } from 'kysely'
@@ -11,6 +12,9 @@ import type { Messaging } from './messaging/messaging.service.ts'
 import { withSms, type SmsUse } from './messaging/messaging.types.ts'
 import { normaliseMobile } from './messaging/text.ts'
 import { localTime } from './messaging/quiet-hours.ts'
+import type { Config } from './config.ts'
+import { localClock } from './clock/local-time.ts'
+import { sendSurveyLink } from './callbacks/survey-link.ts'
 
 const MOBILE = `'^([+]?86)?1[3-9][0-9]{9}$'`
 const mobileOf = (column: string) => sql.raw(`regexp_replace(coalesce(${column}, ''), '[ ()-]', '', 'g') ~ ${MOBILE}`)
@@ -20,7 +24,8 @@ export async function smsUseEnabled(db: Kysely<DB>, code: SmsUse): Promise<boole
 }
 
 /** Queues whatever the switched-on uses owe now; answers how many messages were queued. */
-export async function sweepUses(db: Kysely<DB>, messaging: Messaging, timeZone: string): Promise<number> {
+export async function sweepUses(db: Kysely<DB>, messaging: Messaging, config: Config): Promise<number> {
+  const { timeZone } = config
   const now = messaging.settings.now()
   let queued = 0
   const send = async (req: Parameters<Messaging['send']>[0]) => {
@@ -82,6 +87,20 @@ export async function sweepUses(db: Kysely<DB>, messaging: Messaging, timeZone: 
         to: r.number, template: 'feedback.resolved', values: { 患者姓名: r.name },
         subject: { kind: 'feedback', id: String(r.id) }, dedupeKey: `feedback:${r.id}:resolved:${Math.floor(r.resolved_at.getTime() / 1000)}`,
       })
+    }
+  }
+  if (await smsUseEnabled(db, 'callback.survey')) {
+    // due today (or overdue), never sent, to a patient who prefers texts and has a mobile: the link instead of a call
+    const { rows } = await sql<{ id: number }>`
+      SELECT t.id FROM callback_task t JOIN patient p ON p.id = t.patient_id
+      WHERE t.status = 'planned' AND t.survey_sent_at IS NULL AND p.prefers_sms AND t.due_date <= ${localClock(now, timeZone).day}::date
+        AND EXISTS (SELECT 1 FROM patient_phone x WHERE x.patient_id = p.id AND x.valid AND ${mobileOf('x.number')})
+        AND NOT EXISTS (SELECT 1 FROM sms_message m WHERE m.dedupe_key LIKE 'callback_task:' || t.id || ':survey:%')
+      ORDER BY t.due_at, t.id LIMIT 200`.execute(db)
+    for (const r of rows) {
+      // a task taken by an agent meanwhile, or a number refused by its owner, is left as it is
+      const sent = await sendSurveyLink(db, r.id, { messaging, publicUrl: config.publicUrl, hours: config.callbacks.surveyLinkHours, timeZone, now }).catch(() => null)
+      if (sent) queued++
     }
   }
   return queued

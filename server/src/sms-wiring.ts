@@ -18,7 +18,7 @@ export function startSms(db: Kysely<DB>, config: Config, options: MessagingOptio
   const survey = async () => config.sms.ratingRequest && await smsUseEnabled(db, 'order.done')
     ? sweepCompleted(db, runtime.messaging, config.timeZone, new Date(Date.now() - SURVEY_LOOKBACK_MS)) : 0
   // the done survey, then the other uses the administrator switched on (sms-uses.ts)
-  const sweep = async () => (await survey()) + (await sweepUses(db, runtime.messaging, config.timeZone))
+  const sweep = async () => (await survey()) + (await sweepUses(db, runtime.messaging, config))
   let timer: ReturnType<typeof setInterval> | undefined
   if (options.worker !== false) {
     let busy = false

@@ -54,7 +54,7 @@ async function answersFor(key: string) {
 
 async function bootApp() {
   phone = await startTelephony(config, () => {})
-  t = await startTestApp({ recordingsDir, asterisk: config.asterisk, callbacks: { hours: config.callbacks.hours, intervalMs: 100 } }, database, { telephony: phone, dialer: { now, timer: true } })
+  t = await startTestApp({ recordingsDir, asterisk: config.asterisk, callbacks: { ...config.callbacks, intervalMs: 100 } }, database, { telephony: phone, dialer: { now, timer: true } })
   await waitUntil('PBX up', () => phone.status() === 'up')
 }
 

@@ -48,6 +48,9 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/discharges': { event: 'A03', visitNumber: 'FUZZ1', mrn: 'FUZZ1', name: '王秀英', sex: 'F', birthDate: '1956-03-12', phones: [{ use: 'mobile', number: '13800000000' }], department: '0301', dischargedAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), diagnoses: [], procedures: [] },
   'PUT /api/callback-rules/:id': { version: 1, dayOffset: 3, windows: [{ from: '09:00', to: '11:30' }], priority: 2, active: true },
   'PUT /api/his-codes': { kind: 'department', code: 'FUZZ', departmentId: 999999, note: 'n' },
+  // a department and a template that do not exist: refused whatever else is broken
+  'POST /api/callback-rules': { departmentId: 999999, name: '关节镜 7 天', scenario: '术后', matchKeywords: ['关节镜'], dayOffset: 7, windows: [{ from: '09:00', to: '11:30' }], priority: 2, templateId: 999999 },
+  'POST /api/callback-templates': { basedOn: 999999, departmentId: 999999, opening: '{称呼}您好', questions: [{ key: 'a', text: '伤口有没有渗液？', kind: 'yes_no', required: true, urgentWhen: ['是'], feedbackClass: 'medical' }, { key: 'b', text: '疼痛几分？', kind: 'scale', required: true }, { key: 'c', text: '康复训练', kind: 'choice', options: ['每天', '没有'], required: false }] },
   'POST /api/callbacks/me/state': { state: 'paused', reason: 'break' },
   'POST /api/feedback': { class: 'environment', text: '病房空调坏了', urgent: false, subjectDepartmentId: 999999 },
   'POST /api/feedback/:id/resolve': { version: 1, resolution: '已修好', contactedBy: '王' },
@@ -55,6 +58,8 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/feedback/:id/cannot-resolve': { version: 1, reason: '需要院领导' },
   'POST /api/feedback/:id/work-order': { itemId: 1, locationId: 999999, urgency: 'urgent' },
   'POST /api/callbacks/tasks/:id/dial': {},
+  'POST /api/callbacks/tasks/:id/survey-sms': { remember: true },
+  'POST /api/survey/:token': { answers: { wound: '否' } },
   'POST /api/callbacks/attempts/:id/disposition': { disposition: 'completed', answers: { pain: '3' }, notes: 'n', callBackAt: '2026-01-01T10:00:00+08:00', doNotCall: false },
   'POST /api/callbacks/tasks/:id/assign': { agentId: 999999 },
   'POST /api/do-not-call': { number: '13800000000', reason: '患者要求' },
@@ -97,6 +102,7 @@ async function snapshot() {
     (SELECT md5(string_agg(row(s.id, s.on_duty)::text, ',' ORDER BY id)) FROM staff s) AS staff,
     (SELECT count(*)::int FROM shift_type) AS shift_types, (SELECT count(*)::int FROM roster_entry) AS roster_entries,
     (SELECT count(*)::int FROM staff_leave) AS leave, (SELECT count(*)::int FROM duty_override) AS duty_overrides,
+    (SELECT count(*)::int FROM callback_template) AS callback_templates, (SELECT count(*)::int FROM callback_rule) AS callback_rules, (SELECT coalesce(sum(version), 0)::int FROM callback_rule) AS callback_rule_versions,
     (SELECT count(*)::int FROM asset) AS assets, (SELECT count(*)::int FROM pm_schedule) AS pm_schedules, (SELECT count(*)::int FROM pm_occurrence) AS pm_occurrences`.execute(t.db.db)
   return JSON.stringify(rows[0])
 }

@@ -22,7 +22,7 @@ test.after(async () => { await t.close() })
 
 test('the administrator sees and switches each use; the manager reads; a code that is none is refused; the change is audited', async () => {
   const uses = (await t.call('manager', 'GET', '/api/sms/uses')).body.items
-  assert.equal(uses.map((u: any) => `${u.code}:${u.enabled}`), ['order.assigned:false', 'order.done:true', 'booking.reminder:true', 'feedback.resolved:false'])
+  assert.equal(uses.map((u: any) => `${u.code}:${u.enabled}`), ['order.assigned:false', 'order.done:true', 'booking.reminder:true', 'feedback.resolved:false', 'callback.survey:true'])
   assert.is((await t.call('manager', 'PUT', '/api/sms/uses/order.assigned', { enabled: true })).status, 403)
   const bad = await t.call('admin', 'PUT', '/api/sms/uses/order.everything', { enabled: true })
   assert.is(bad.status, 400)

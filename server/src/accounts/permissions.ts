@@ -67,8 +67,12 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/discharges/import': ['admin', 'manager', 'callback_agent'],
   'GET /api/callback-tasks': ['admin', 'manager', 'callback_agent'],
   'GET /api/callback-rules': ['admin', 'manager', 'callback_agent'],
+  'POST /api/callback-rules': ['admin'],
   'PUT /api/callback-rules/:id': ['admin'],
-  'GET /api/his-codes': ['admin'],
+  // the admin's 回访规则 screen: the manager reads templates and codes, the administrator changes them
+  'GET /api/callback-templates': ['admin', 'manager'],
+  'POST /api/callback-templates': ['admin'],
+  'GET /api/his-codes': ['admin', 'manager'],
   'PUT /api/his-codes': ['admin'],
   'GET /api/departments': 'signed_in',
   // the callback agent's workspace and the supervisor (server/src/callbacks/workspace.routes.ts)
@@ -77,6 +81,7 @@ export const PERMISSIONS: Record<string, Access> = {
   'GET /api/callbacks/queue': ['callback_agent', 'manager', 'admin'],
   'GET /api/callbacks/tasks/:id': ['callback_agent', 'manager', 'admin'],
   'POST /api/callbacks/tasks/:id/dial': ['callback_agent'],
+  'POST /api/callbacks/tasks/:id/survey-sms': ['callback_agent', 'manager', 'admin'],
   'POST /api/callbacks/attempts/:id/disposition': ['callback_agent'],
   'GET /api/callbacks/supervisor': ['manager', 'admin'],
   'POST /api/callbacks/tasks/:id/assign': ['manager', 'admin'],
@@ -113,6 +118,9 @@ export const PERMISSIONS: Record<string, Access> = {
   'POST /api/sms/demo-reply': ['admin', 'operator'],
   'GET /api/sms/kannel/dlr': 'public',
   'GET /api/sms/kannel/mo': 'public',
+  // the patient's callback survey: the signed link is the key (callbacks/survey-link.ts)
+  'GET /api/survey/:token': 'public',
+  'POST /api/survey/:token': 'public',
   // shifts and rosters (server/src/rosters): a team lead edits their own team
   'GET /api/shift-types': ['admin', 'manager', 'team_lead', 'operator'],
   'PUT /api/shift-types': ['admin', 'team_lead'],

@@ -64,7 +64,7 @@ export async function queue(db: Kysely<DB>, userId: number | null, at: Date, tz:
   const c = localClock(at, tz)
   let q = db.selectFrom('callback_task as t').innerJoin('patient as p', 'p.id', 't.patient_id').innerJoin('stay as s', 's.id', 't.stay_id')
     .leftJoin('department as d', 'd.id', 't.department_id')
-    .select(['t.id', 't.status', 't.priority', 't.due_at', 't.windows', 't.next_attempt_at', 't.attempts', 't.appointment_at', 't.phone', 't.assigned_user_id', 't.stay_id',
+    .select(['t.id', 't.status', 't.priority', 't.due_at', 't.windows', 't.next_attempt_at', 't.attempts', 't.appointment_at', 't.phone', 't.assigned_user_id', 't.stay_id', 't.survey_expires_at',
       'p.name', 'p.sex', sql<string | null>`p.birth_date::text`.as('birth_date'), 'd.name as department', 'd.name_en as department_en'])
     .where('t.status', 'in', ['planned', 'in_progress']).where('t.due_date', '<=', sql<string>`${c.day}::date`)
   if (userId !== null) q = q.where((eb) => eb.or([eb('t.assigned_user_id', '=', userId), eb('t.assigned_user_id', 'is', null)]))
@@ -74,7 +74,9 @@ export async function queue(db: Kysely<DB>, userId: number | null, at: Date, tz:
     today: c.day,
     items: rows.map((r) => {
       const windows = r.windows as unknown as CallWindow[]
-      const waiting = r.next_attempt_at && r.next_attempt_at > at
+      // a survey link out by SMS and still open: the patient answers it, nobody dials meanwhile
+      const surveyUntil = r.survey_expires_at && r.survey_expires_at > at ? r.survey_expires_at.toISOString() : null
+      const waiting = (r.next_attempt_at && r.next_attempt_at > at) || surveyUntil !== null
       const procedure = procedures.find((p) => p.stay_id === r.stay_id)
       return {
         id: r.id, status: r.status, priority: r.priority, dueAt: r.due_at.toISOString(), windows, attempts: r.attempts,
@@ -82,7 +84,7 @@ export async function queue(db: Kysely<DB>, userId: number | null, at: Date, tz:
         nextAttemptAt: r.next_attempt_at?.toISOString() ?? null, appointmentAt: r.appointment_at?.toISOString() ?? null,
         pool: r.assigned_user_id === null,
         patient: { name: r.name, sex: r.sex, age: ageOf(r.birth_date, c.day) }, department: r.department, departmentEn: r.department_en,
-        procedure: procedure?.text || procedure?.code || null, phone: maskPhone(r.phone),
+        procedure: procedure?.text || procedure?.code || null, phone: maskPhone(r.phone), surveyUntil,
       }
     }),
   }
@@ -94,6 +96,7 @@ export async function card(db: Kysely<DB>, taskId: number, at: Date, tz: string)
   const t = await db.selectFrom('callback_task as t').innerJoin('patient as p', 'p.id', 't.patient_id').innerJoin('stay as s', 's.id', 't.stay_id')
     .innerJoin('callback_template as tpl', 'tpl.id', 't.template_id').leftJoin('callback_rule as r', 'r.id', 't.rule_id').leftJoin('department as d', 'd.id', 't.department_id')
     .select(['t.id', 't.status', 't.outcome', 't.priority', sql<string>`t.due_date::text`.as('due_date'), 't.windows', 't.attempts', 't.next_attempt_at', 't.appointment_at', 't.assigned_user_id', 't.patient_id', 't.stay_id', 't.answers', 't.cancel_reason',
+      't.survey_sent_at', 't.survey_expires_at', 't.survey_answered_at', 'p.prefers_sms',
       'p.name', 'p.sex', 'p.mrn', sql<string | null>`p.birth_date::text`.as('birth_date'), 'p.deceased',
       's.ward', 's.bed', 's.attending_doctor', 's.responsible_nurse', 's.discharged_at', 's.visit_number',
       'd.name as department', 'd.name_en as department_en', 'tpl.id as template_id', 'tpl.name as template_name', 'tpl.version as template_version', 'tpl.opening', 'tpl.questions', 'r.day_offset', 'r.scenario'])
@@ -114,7 +117,8 @@ export async function card(db: Kysely<DB>, taskId: number, at: Date, tz: string)
     id: t.id, status: t.status, outcome: t.outcome, cancelReason: t.cancel_reason, priority: t.priority, dueDate: t.due_date, windows: t.windows as unknown as CallWindow[], attempts: t.attempts,
     nextAttemptAt: t.next_attempt_at?.toISOString() ?? null, appointmentAt: t.appointment_at?.toISOString() ?? null, assignedUserId: t.assigned_user_id,
     answers: (t.answers as unknown as Record<string, string> | null) ?? null,
-    patient: { name: t.name, sex: t.sex, age: ageOf(t.birth_date, c.day), mrn: t.mrn, deceased: t.deceased },
+    survey: t.survey_sent_at ? { sentAt: t.survey_sent_at.toISOString(), expiresAt: t.survey_expires_at?.toISOString() ?? null, answeredAt: t.survey_answered_at?.toISOString() ?? null } : null,
+    patient: { name: t.name, sex: t.sex, age: ageOf(t.birth_date, c.day), mrn: t.mrn, deceased: t.deceased, prefersSms: t.prefers_sms },
     stay: {
       visitNumber: t.visit_number, department: t.department, departmentEn: t.department_en, ward: t.ward, bed: t.bed, doctor: t.attending_doctor, nurse: t.responsible_nurse,
       dischargedAt: t.discharged_at?.toISOString() ?? null, daysSince, procedure: procedure?.text || procedure?.code || null, diagnosis: diagnosis?.text || diagnosis?.code || null, scenario: t.scenario,

@@ -63,6 +63,14 @@ async function doNotCall(db: Db, patientId: number) {
   return Boolean(await db.selectFrom('do_not_call').select('id').where('patient_id', '=', patientId).where('number', 'is', null).where('lifted_at', 'is', null).executeTakeFirst())
 }
 
+/** A task's end: done (answers kept), cancelled or unreachable, with the reason; nothing more to dial. */
+export async function closeTask(trx: Db, taskId: number, c: { status: 'done' | 'cancelled' | 'unreachable'; outcome: 'completed' | 'refused' | 'readmitted' | 'deceased' | 'unreachable' | 'do_not_call'; cancel_reason?: string; at: Date; by?: number; answers?: Record<string, string> }) {
+  await trx.updateTable('callback_task').set({
+    status: c.status, outcome: c.outcome, cancel_reason: c.cancel_reason ?? null, completed_at: c.at, completed_by: c.by ?? null,
+    answers: c.answers ? JSON.stringify(c.answers) : null, next_attempt_at: null, updated_at: c.at,
+  }).where('id', '=', taskId).execute()
+}
+
 export function startDialer(deps: DialerDeps) {
   const { db, live, telephony, config } = deps
   const now = deps.now ?? (() => new Date())
@@ -119,6 +127,8 @@ export function startDialer(deps: DialerDeps) {
             q = q.where('t.status', '=', 'planned').where('t.due_date', '<=', sql<string>`${clock.day}::date`).where('t.no_number', '=', false)
               .where((eb) => eb.or([eb('t.assigned_user_id', '=', userId), eb('t.assigned_user_id', 'is', null)]))
               .where((eb) => eb.or([eb('t.next_attempt_at', 'is', null), eb('t.next_attempt_at', '<=', at)]))
+              // a survey link sent by SMS and still open: the patient answers it, not the phone
+              .where((eb) => eb.or([eb('t.survey_expires_at', 'is', null), eb('t.survey_expires_at', '<=', at)]))
               // an appointment replaces the windows; otherwise the time of day must be inside one
               .where(sql<boolean>`(t.appointment_at IS NOT NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(t.windows) w WHERE w->>'from' <= ${clock.hhmm} AND ${clock.hhmm} < w->>'to'))`)
               .orderBy(sql`t.appointment_at IS NULL`).orderBy('t.priority').orderBy(sql`t.kind <> 'follow_up'`).orderBy('t.due_at').orderBy('t.id')
@@ -142,14 +152,14 @@ export function startDialer(deps: DialerDeps) {
           }
           if (await doNotCall(trx, task.patient_id)) {
             if (!progressive) throw refuse(409, 'do_not_call', '患者要求不再来电（免打扰名单）：不能拨打', 'the patient is on the do-not-call list: nothing dialled')
-            await close(trx, task.id, { status: 'cancelled', outcome: 'do_not_call', cancel_reason: '免打扰名单', at })
+            await closeTask(trx, task.id, { status: 'cancelled', outcome: 'do_not_call', cancel_reason: '免打扰名单', at })
             continue
           }
           const phones = await phonesToTry(trx, task)
           const phone = phones.find((p) => p.position === task.phone_position) ?? phones[0]
           if (!phone) {
             if (!progressive) throw refuse(409, 'no_number', '这位患者没有可拨打的号码', 'this patient has no number that may be dialled')
-            await close(trx, task.id, { status: 'unreachable', outcome: 'unreachable', cancel_reason: '没有可拨打的号码', at })
+            await closeTask(trx, task.id, { status: 'unreachable', outcome: 'unreachable', cancel_reason: '没有可拨打的号码', at })
             continue
           }
           const number = dialable(phone.number)
@@ -188,13 +198,6 @@ export function startDialer(deps: DialerDeps) {
     return claimed
   }
 
-  async function close(trx: Db, taskId: number, c: { status: 'done' | 'cancelled' | 'unreachable'; outcome: 'completed' | 'refused' | 'readmitted' | 'deceased' | 'unreachable' | 'do_not_call'; cancel_reason?: string; at: Date; by?: number; answers?: Record<string, string> }) {
-    await trx.updateTable('callback_task').set({
-      status: c.status, outcome: c.outcome, cancel_reason: c.cancel_reason ?? null, completed_at: c.at, completed_by: c.by ?? null,
-      answers: c.answers ? JSON.stringify(c.answers) : null, next_attempt_at: null, updated_at: c.at,
-    }).where('id', '=', taskId).execute()
-  }
-
   /** What an attempt's disposition does to its task: done, closed, or the next try planned by the policy. */
   async function settle(trx: Db, attemptId: number, disposition: Disposition2, at: Date, extra: Disposal = { disposition: 'completed' }) {
     const attempt = await trx.selectFrom('callback_attempt').selectAll().where('id', '=', attemptId).executeTakeFirstOrThrow()
@@ -207,8 +210,8 @@ export function startDialer(deps: DialerDeps) {
       await trx.insertInto('do_not_call').values({ patient_id: task.patient_id, number: null, reason: '患者在回访中要求不再来电', added_by: by })
         .onConflict((oc) => oc.expression(sql`patient_id`).where('lifted_at', 'is', null).where('number', 'is', null).doNothing()).execute()
     }
-    const stop = (status: 'done' | 'cancelled' | 'unreachable', outcome: Parameters<typeof close>[2]['outcome'], reason?: string) =>
-      close(trx, task.id, { status, outcome, cancel_reason: reason, at, by, answers: disposition === 'completed' ? extra.answers : undefined })
+    const stop = (status: 'done' | 'cancelled' | 'unreachable', outcome: Parameters<typeof closeTask>[2]['outcome'], reason?: string) =>
+      closeTask(trx, task.id, { status, outcome, cancel_reason: reason, at, by, answers: disposition === 'completed' ? extra.answers : undefined })
     if (disposition === 'completed' && task.kind === 'follow_up' && task.feedback_id) {
       // the patient's word on how their feedback was handled closes the loop or reopens it
       await patientAnswered(trx, task.feedback_id, extra.answers?.satisfied === '是', extra.answers?.words || extra.notes || null, at)

@@ -13,13 +13,15 @@ import { dialableOrEmpty } from './dialer.ts'
 import { card, counters, queue, supervisorView } from './dialer.queries.ts'
 import { maskPhone } from '../accounts/privacy.ts'
 import { withinCallingHours } from './hours.ts'
+import { sendSurveyLink } from './survey-link.ts'
+import { withSms } from '../messaging/messaging.types.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const DISPOSITIONS = ['completed', 'no_answer', 'busy', 'invalid_number', 'unreachable', 'refused', 'wrong_person', 'call_back_later', 'readmitted', 'deceased'] as const
 const Reason = StringEnum(['break', 'training', 'meeting', 'other'] as const)
 const SUPERVISOR = new Set(['manager', 'admin'])
 
-export async function workspaceRoutes(app: App, { db, config }: Services, dialer: Dialer) {
+export async function workspaceRoutes(app: App, { db, config, sms }: Services, dialer: Dialer) {
   const tz = config.timeZone
   const mayOpen = async (request: FastifyRequest, taskId: number) => {
     const task = await db.selectFrom('callback_task').select(['id', 'assigned_user_id', 'status']).where('id', '=', taskId).executeTakeFirst()
@@ -77,6 +79,21 @@ export async function workspaceRoutes(app: App, { db, config }: Services, dialer
       }, { additionalProperties: false }),
     },
   }, async (request) => dialer.dispose(request.user!.id, request.params.id, request.body))
+
+  // the patient would rather answer by text: the survey link by SMS now, and (remember) for their later callbacks too
+  app.post('/api/callbacks/tasks/:id/survey-sms', {
+    schema: { params: Type.Object({ id: Id }), body: Type.Optional(Type.Object({ remember: Type.Optional(Type.Boolean()) }, { additionalProperties: false })) },
+  }, async (request) => {
+    await mayOpen(request, request.params.id)
+    if (!sms) throw new HttpError(503, 'sms_unavailable', '短信通道没有启用', undefined, { messageEn: 'the SMS channel is not running' })
+    const use = await withSms(db).selectFrom('sms_use').select('enabled').where('code', '=', 'callback.survey').executeTakeFirst()
+    if (!use?.enabled) throw new HttpError(409, 'sms_use_off', '回访问卷短信已被管理员关闭（短信 → 用途）', undefined, { messageEn: 'callback survey texts are switched off (SMS → uses)' })
+    const sent = await sendSurveyLink(db, request.params.id, {
+      messaging: sms.messaging, publicUrl: config.publicUrl, hours: config.callbacks.surveyLinkHours, timeZone: tz, now: dialer.now(), by: request.user!.id, remember: request.body?.remember === true,
+    })
+    await audit(db, request, 'send_survey_link', `callback_task:${sent.taskId}`, { remember: request.body?.remember === true, messageId: sent.messageId })
+    return sent
+  })
 
   app.get('/api/callbacks/supervisor', {}, async () => supervisorView(db, dialer.now(), tz))
 

@@ -34,6 +34,8 @@ export interface PatientTable {
   deceased: Generated<boolean>
   do_not_call: Generated<boolean>
   consent_sms: Generated<boolean>
+  /** sql/0180: their callbacks go as an SMS link to a survey page, not as a call */
+  prefers_sms: Generated<boolean>
   created_at: CreatedAt
   updated_at: CreatedAt
 }
@@ -123,6 +125,10 @@ export interface CallbackTaskTable {
   answers: Json<Record<string, string>> | null
   completed_at: Timestamp | null
   completed_by: number | null
+  /** sql/0180: the survey link sent by SMS, until when it holds, when the patient answered it */
+  survey_sent_at: Timestamp | null
+  survey_expires_at: Timestamp | null
+  survey_answered_at: Timestamp | null
 }
 
 export type TaskOutcome = 'completed' | 'refused' | 'readmitted' | 'deceased' | 'unreachable' | 'do_not_call'
@@ -173,7 +179,11 @@ export interface DoNotCallTable {
   lift_reason: string | null
 }
 
+/** sql/0180: secrets every instance shares (the survey link's signing key) */
+export interface AppSecretTable { name: string; value: string; created_at: CreatedAt }
+
 export interface CallbackTables {
+  app_secret: AppSecretTable
   department: DepartmentTable
   department_agent: DepartmentAgentTable
   his_code_map: HisCodeMapTable

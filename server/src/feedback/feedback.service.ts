@@ -141,7 +141,7 @@ export async function fromHotline(db: Kysely<DB>, at: Date): Promise<number[]> {
  * carries a class becomes an item, and so does each one the agent wrote down during the call.
  */
 export async function fromCallback(trx: Db, c: {
-  taskId: number; attemptId: number; callId: number | null; agentId: number; questions: TemplateQuestion[]; answers: Record<string, string>
+  taskId: number; attemptId: number | null; callId: number | null; agentId: number | null; questions: TemplateQuestion[]; answers: Record<string, string>
   extra: { class: FeedbackClass; text: string; urgent?: boolean }[]; at: Date
 }) {
   const task = await trx.selectFrom('callback_task').select(['patient_id', 'stay_id', 'department_id']).where('id', '=', c.taskId).executeTakeFirstOrThrow()

@@ -81,8 +81,8 @@ export type SmsInboundTable = {
   read_at: Timestamp | null
 }
 
-/** sql/0160: where SMS is used, switched by the administrator */
-export const SMS_USES = ['order.assigned', 'order.done', 'booking.reminder', 'feedback.resolved'] as const
+/** sql/0160, 0180: where SMS is used, switched by the administrator */
+export const SMS_USES = ['order.assigned', 'order.done', 'booking.reminder', 'feedback.resolved', 'callback.survey'] as const
 export type SmsUse = (typeof SMS_USES)[number]
 export interface SmsUseTable { code: SmsUse; enabled: boolean; updated_by: number | null; updated_at: Timestamp }
 
