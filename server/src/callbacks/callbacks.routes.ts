@@ -1,5 +1,5 @@
-// The callback plan over HTTP: the task list for the agents' screen to come, the rules (a change
-// re-plans calls not yet due and says how many) and the HIS code mapping.
+// The callback plan over HTTP: the task list for the agents' screen, the rules (a new one or a change
+// re-plans calls not yet due and says how many), the question templates and the HIS code mapping.
 import { Type } from 'typebox'
 import { sql } from 'kysely'
 import type { App } from '../http/types.ts'
@@ -11,15 +11,41 @@ import { audit } from '../audit/audit.ts'
 import type { CallWindow, TemplateQuestion } from '../db/types.callbacks.ts'
 import { replanPending } from './plan.ts'
 import { fillOpening } from './opening.ts'
+import { templateRoutes } from './templates.routes.ts'
 
 const STATUSES = ['planned', 'due', 'in_progress', 'done', 'cancelled', 'unreachable'] as const
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const Window = Type.Object({ from: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }), to: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }) }, { additionalProperties: false })
 
+const Texts = Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 50 })
+// what a rule says, as the PUT changes it and the POST writes it (there with the required ones required)
+const ruleFields = {
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), scenario: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+  position: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })), isDefault: Type.Optional(Type.Boolean()),
+  dayOffset: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 })), windows: Type.Optional(Type.Array(Window, { minItems: 1, maxItems: 4 })),
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })), templateId: Type.Optional(Id), active: Type.Optional(Type.Boolean()),
+  matchCodes: Type.Optional(Texts), matchKeywords: Type.Optional(Texts),
+  patientClass: Type.Optional(Nullable(Type.String({ maxLength: 3 }))), ageMin: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 150 }))), ageMax: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 150 }))),
+  excludeDispositions: Type.Optional(Type.Array(StringEnum(['died', 'transferred', 'other', 'home'] as const), { maxItems: 4 })),
+}
+type RuleFields = { windows?: CallWindow[]; templateId?: number; ageMin?: number | null; ageMax?: number | null }
+
+/** What the schema cannot say about a rule: windows in order, a template that exists, an age band the right way round. */
+async function checkRule(db: Services['db'], b: RuleFields, current?: { age_min: number | null; age_max: number | null }) {
+  if (b.windows?.some((w) => w.from >= w.to)) throw new HttpError(400, 'bad_request', '回访时段的结束时间要晚于开始时间', 'windows', { messageEn: 'a call window must end after it starts' })
+  if (b.templateId && !(await db.selectFrom('callback_template').select('id').where('id', '=', b.templateId).executeTakeFirst())) throw new HttpError(400, 'bad_request', `没有编号为 ${b.templateId} 的问卷模板`, 'templateId', { messageEn: `no template ${b.templateId}` })
+  const min = b.ageMin === undefined ? current?.age_min ?? null : b.ageMin
+  const max = b.ageMax === undefined ? current?.age_max ?? null : b.ageMax
+  if (min !== null && max !== null && min > max) throw new HttpError(400, 'bad_request', `年龄段 ${min}–${max} 的下限大于上限`, 'ageMin', { messageEn: 'the age band\'s lower bound is above its upper bound' })
+}
+
 const today = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date())
 
-export async function callbackRoutes(app: App, { db, config }: Services) {
+export async function callbackRoutes(app: App, services: Services) {
+  const { db, config } = services
+  // the question templates the rules point at (templates.routes.ts)
+  await templateRoutes(app, services)
   app.get('/api/callback-tasks', {
     schema: {
       querystring: Type.Object({
@@ -89,22 +115,14 @@ export async function callbackRoutes(app: App, { db, config }: Services) {
   app.put('/api/callback-rules/:id', {
     schema: {
       params: Type.Object({ id: Id }),
-      body: Type.Object({
-        version: Type.Integer({ minimum: 1 }),
-        name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), position: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })),
-        dayOffset: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 })), windows: Type.Optional(Type.Array(Window, { minItems: 1, maxItems: 4 })),
-        priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })), templateId: Type.Optional(Id), active: Type.Optional(Type.Boolean()),
-        matchCodes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 50 })), matchKeywords: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 50 })),
-        patientClass: Type.Optional(Nullable(Type.String({ maxLength: 3 }))), ageMin: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 150 }))), ageMax: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 150 }))),
-        excludeDispositions: Type.Optional(Type.Array(StringEnum(['died', 'transferred', 'other', 'home'] as const), { maxItems: 4 })),
-      }, { additionalProperties: false }),
+      body: Type.Object({ version: Type.Integer({ minimum: 1 }), ...ruleFields }, { additionalProperties: false }),
     },
   }, async (request) => {
     const b = request.body
-    if (b.windows?.some((w) => w.from >= w.to)) throw new HttpError(400, 'bad_request', 'a call window must end after it starts', 'windows')
-    if (b.templateId && !(await db.selectFrom('callback_template').select('id').where('id', '=', b.templateId).executeTakeFirst())) throw new HttpError(400, 'bad_request', `no template ${b.templateId}`, 'templateId')
+    const current = await db.selectFrom('callback_rule').select(['age_min', 'age_max']).where('id', '=', request.params.id).executeTakeFirst()
+    await checkRule(db, b, current)
     const updated = await db.updateTable('callback_rule').set({
-      ...(b.name !== undefined && { name: b.name }), ...(b.position !== undefined && { position: b.position }), ...(b.dayOffset !== undefined && { day_offset: b.dayOffset }),
+      ...(b.name !== undefined && { name: b.name }), ...(b.scenario !== undefined && { scenario: b.scenario }), ...(b.isDefault !== undefined && { is_default: b.isDefault }), ...(b.position !== undefined && { position: b.position }), ...(b.dayOffset !== undefined && { day_offset: b.dayOffset }),
       ...(b.windows !== undefined && { windows: JSON.stringify(b.windows) }), ...(b.priority !== undefined && { priority: b.priority }),
       ...(b.templateId !== undefined && { template_id: b.templateId }), ...(b.active !== undefined && { active: b.active }),
       ...(b.matchCodes !== undefined && { match_codes: b.matchCodes }), ...(b.matchKeywords !== undefined && { match_keywords: b.matchKeywords }),
@@ -122,6 +140,31 @@ export async function callbackRoutes(app: App, { db, config }: Services) {
     return { id: updated.id, version: updated.version, replanned, message: `规则已保存；${replanned} 个尚未到期的回访已重新安排` }
   })
 
+  app.post('/api/callback-rules', {
+    schema: {
+      body: Type.Object({
+        ...ruleFields, departmentId: Id, name: Type.String({ minLength: 1, maxLength: 100 }), scenario: Type.String({ minLength: 1, maxLength: 40 }),
+        dayOffset: Type.Integer({ minimum: 0, maximum: 365 }), windows: Type.Array(Window, { minItems: 1, maxItems: 4 }), templateId: Id,
+      }, { additionalProperties: false }),
+    },
+  }, async (request, reply) => {
+    const b = request.body
+    if (!(await db.selectFrom('department').select('id').where('id', '=', b.departmentId).executeTakeFirst())) throw new HttpError(400, 'bad_request', `没有编号为 ${b.departmentId} 的科室`, 'departmentId', { messageEn: `no department ${b.departmentId}` })
+    await checkRule(db, b)
+    // a new rule goes after the department's others unless it says where
+    const last = await db.selectFrom('callback_rule').select((eb) => eb.fn.max('position').as('p')).where('department_id', '=', b.departmentId).executeTakeFirst()
+    const created = await db.insertInto('callback_rule').values({
+      department_id: b.departmentId, position: b.position ?? Number(last?.p ?? 0) + 10, name: b.name, scenario: b.scenario, is_default: b.isDefault ?? false,
+      match_codes: b.matchCodes ?? [], match_keywords: b.matchKeywords ?? [], patient_class: b.patientClass ?? null, age_min: b.ageMin ?? null, age_max: b.ageMax ?? null,
+      day_offset: b.dayOffset, windows: JSON.stringify(b.windows), priority: b.priority ?? 3, template_id: b.templateId,
+      exclude_dispositions: b.excludeDispositions ?? ['died', 'transferred'], active: b.active ?? true,
+    }).returning(['id', 'version']).executeTakeFirstOrThrow()
+    const replanned = await replanPending(db, config.timeZone)
+    await audit(db, request, 'create_callback_rule', `callback_rule:${created.id}`, { ...b, replanned })
+    reply.status(201)
+    return { id: created.id, version: created.version, replanned, message: `规则已保存；${replanned} 个尚未到期的回访已重新安排` }
+  })
+
   app.get('/api/his-codes', {}, async () => {
     const rows = await db.selectFrom('his_code_map').leftJoin('department as d', 'd.id', 'his_code_map.department_id').selectAll('his_code_map').select('d.name as department_name').orderBy('kind').orderBy('code').execute()
     return { items: rows.map((r) => ({ kind: r.kind, code: r.code, departmentId: r.department_id, department: r.department_name, disposition: r.disposition, note: r.note })) }
@@ -136,9 +179,9 @@ export async function callbackRoutes(app: App, { db, config }: Services) {
     },
   }, async (request) => {
     const b = request.body
-    if (b.kind === 'department' && !b.departmentId) throw new HttpError(400, 'bad_request', 'a department code needs departmentId', 'departmentId')
-    if (b.kind === 'disposition' && !b.disposition) throw new HttpError(400, 'bad_request', 'a disposition code needs disposition', 'disposition')
-    if (b.departmentId && !(await db.selectFrom('department').select('id').where('id', '=', b.departmentId).executeTakeFirst())) throw new HttpError(400, 'bad_request', `no department ${b.departmentId}`, 'departmentId')
+    if (b.kind === 'department' && !b.departmentId) throw new HttpError(400, 'bad_request', '科室代码要选择对应的科室', 'departmentId', { messageEn: 'a department code needs departmentId' })
+    if (b.kind === 'disposition' && !b.disposition) throw new HttpError(400, 'bad_request', '出院情况代码要选择对应的出院情况', 'disposition', { messageEn: 'a disposition code needs disposition' })
+    if (b.departmentId && !(await db.selectFrom('department').select('id').where('id', '=', b.departmentId).executeTakeFirst())) throw new HttpError(400, 'bad_request', `没有编号为 ${b.departmentId} 的科室`, 'departmentId', { messageEn: `no department ${b.departmentId}` })
     const row = { kind: b.kind, code: b.code, department_id: b.kind === 'department' ? b.departmentId! : null, disposition: b.kind === 'disposition' ? b.disposition! : null, note: b.note ?? null }
     await db.insertInto('his_code_map').values(row).onConflict((oc) => oc.columns(['kind', 'code']).doUpdateSet({ department_id: row.department_id, disposition: row.disposition, note: row.note })).execute()
     await audit(db, request, 'change_his_code', `his_code:${b.kind}:${b.code}`.slice(0, 100), b)
