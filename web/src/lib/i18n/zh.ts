@@ -53,8 +53,8 @@ export const zh = {
   errors: { network: '无法连接服务器，请检查网络后重试', unavailable: '数据库暂时无法连接，请稍后重试', forbidden: '您的角色无权执行此操作', not_found: '找不到该工单', version: '该工单刚被他人修改，已重新载入，请核对后再操作', state: '工单当前为「{status}」，不能执行此操作', no_assignee: '该工单还没有处理人，请先改派给具体人员',
     reason: '请填写原因', assigneeId: '请选择改派对象', score: '请选择 1–5 分', tooLong: '内容过长', generic: '操作失败（{code}）' },
   sms: { uses: '用途', usesHint: '短信用在哪些地方，由管理员逐项开关；关掉的用途不再发出新短信', use: '用途', useWhat: '说明', useOn: '开关', useEnabled: '已开启', useDisabled: '已关闭', useSaved: '已保存',
-    useNames: { 'order.assigned': '新工单通知处理人', 'order.done': '完工满意度', 'booking.reminder': '预约提醒', 'feedback.resolved': '反馈已处理通知' },
-    useAbout: { 'order.assigned': '派给没有登录手机端的人员时，用短信发送工单', 'order.done': '工单完成后请报修人回复 1–5 评分', 'booking.reminder': '预约时段前 24 小时和 1 小时提醒报修人', 'feedback.resolved': '反馈处理完后告知患者（须患者同意接收通知）' },
+    useNames: { 'order.assigned': '新工单通知处理人', 'order.done': '完工满意度', 'booking.reminder': '预约提醒', 'feedback.resolved': '反馈已处理通知', 'callback.survey': '回访问卷短信' },
+    useAbout: { 'order.assigned': '派给没有登录手机端的人员时，用短信发送工单', 'order.done': '工单完成后请报修人回复 1–5 评分', 'booking.reminder': '预约时段前 24 小时和 1 小时提醒报修人', 'feedback.resolved': '反馈处理完后告知患者（须患者同意接收通知）', 'callback.survey': '希望用短信回访的患者，到期时收到问卷链接（免登录，默认 72 小时有效）；回访专员也可在工作台发送' },
     toFeedback: '转为反馈', feedbackClass: '反馈类别', pickClass: '请选择反馈类别', turnSubmit: '提交给负责科室', turned: '已转为反馈 #{id}（{dept}）', title: '短信', outbox: '发件箱', inbox: '回复', templates: '模板', consent: '同意与退订', to: '收件人', text: '内容', status: '状态', parts: '条数', attempts: '尝试', time: '时间', subject: '关于', error: '原因', all: '全部',
     statuses: { queued: '排队', sending: '发送中', submitted: '已提交', delivered: '已送达', failed: '失败', expired: '过期', rejected: '被拒', refused: '未发送' },
     categories: { transactional: '服务通知', survey: '满意度调查', notice: '通知' },
@@ -174,6 +174,12 @@ export const zh = {
     templateSaved: (name: string, v: number, rules: number, n: number) => `已保存「${name}」v${v}` + (rules ? `；${rules} 条规则改用新版本，${n} 个尚未到期的回访已重新安排` : ''),
     codesHint: 'HIS 发来的科室代码（PV1-10 或 PV1-3.9）和出院情况代码（PV1-36）对应到本系统；未对照的科室代码照样存档，但不生成回访。',
     departmentCodes: '科室代码', dispositionCodes: '出院情况代码', hisCode: 'HIS 代码', ours: '对应', note: '备注', add: '添加', codeSaved: '已保存代码 {code}', noCodes: '还没有对照' },
+  survey: { title: '出院回访问卷', hello: '{name}您好', intro: '{dept}出院回访：请花一分钟告诉我们您回家后的情况。带 * 的题目必答。', introNoDept: '出院回访：请花一分钟告诉我们您回家后的情况。带 * 的题目必答。',
+    until: '本问卷 {time} 前有效', required: '必答', scaleLow: '1 很差 / 很严重', scaleHigh: '5 很好 / 没有', yes: '是', no: '否', placeholder: '想说的话（可不填）',
+    submit: '提交', sending: '正在提交…', missing: '还有 {n} 道必答题没有回答', thanks: '谢谢您！', thanksText: '已收到您的回答。如有不适，请及时就医或拨打医院电话。祝您早日康复。',
+    cannot: '无法打开问卷', language: 'English', loading: '正在打开问卷…',
+    sms: '发短信问卷', smsRemember: '以后都用短信回访这位患者', smsSent: '问卷短信已发出，{time} 前有效', smsHeld: '问卷短信已排队，{held} 发出（夜间不发短信），{time} 前有效',
+    outstanding: '短信问卷待答（至 {time}）', prefersSms: '患者希望用短信回访', answered: '患者已通过短信问卷回答' },
   common: { save: '保存', cancel: '取消', loading: '加载中…', error: '出错了', retry: '重试', minutes: '分钟', yes: '是', no: '否', close: '关闭' },
 }
 export type Messages = typeof zh

@@ -20,6 +20,8 @@ export interface Me {
 export interface QueueItem {
   id: number; status: string; priority: number; dueAt: string; windows: { from: string; to: string }[]; inWindow: boolean
   nextAttemptAt: string | null; attempts: number; appointmentAt: string | null
+  /** a survey link out by SMS and still open: nobody dials meanwhile */
+  surveyUntil?: string | null
   patient: { name: string; sex: string; age: number | null }; department: string | { name: string; nameEn?: string | null } | null; departmentEn?: string | null; pool?: boolean; procedure: string | null; phone: string | null
 }
 export interface Queue { today: string; counters: Counters; items: QueueItem[] }
@@ -40,6 +42,9 @@ export interface Card {
   earlier: { id: number; at: string | null; title: string; status: string | null; disposition: string | null; notes: string | null }[]
   /** an answered attempt still waiting for its disposition */
   openAttemptId: number | null
+  /** the survey link by SMS, if one went; whether the patient would rather text */
+  survey: { sentAt: string; expiresAt: string | null; answeredAt: string | null } | null
+  prefersSms: boolean
 }
 
 const text = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : typeof v === 'object' ? String((v as any).name ?? (v as any).text ?? '') || null : String(v))
@@ -78,6 +83,7 @@ export function toCard(raw: any): Card {
       status: e.status ?? null, disposition: e.disposition ?? e.outcome ?? null, notes: e.notes ?? null,
     })),
     openAttemptId: raw.openAttemptId ?? open?.id ?? null,
+    survey: raw.survey ?? null, prefersSms: Boolean(patient.prefersSms),
   }
 }
 
