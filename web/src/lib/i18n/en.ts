@@ -176,7 +176,7 @@ export const en: Messages = {
     codesHint: 'The HIS\'s department codes (PV1-10 or PV1-3.9) and disposition codes (PV1-36) mapped to ours; a stay with an unmapped department code is stored but not planned.',
     departmentCodes: 'Department codes', dispositionCodes: 'Disposition codes', hisCode: 'HIS code', ours: 'Ours', note: 'Note', add: 'Add', codeSaved: 'Saved code {code}', noCodes: 'No codes mapped yet' },
   survey: { title: 'Discharge follow-up survey', hello: 'Dear {name}', intro: '{dept} follow-up: a minute to tell us how you are since you went home. Questions marked * need an answer.', introNoDept: 'Follow-up: a minute to tell us how you are since you went home. Questions marked * need an answer.',
-    until: 'Open until {time}', required: 'required', scaleLow: '1 very bad / severe', scaleHigh: '5 very good / none', yes: 'Yes', no: 'No', placeholder: 'Anything you want to tell us (optional)',
+    until: 'Open until {time}', required: 'required', yes: 'Yes', no: 'No', placeholder: 'Anything you want to tell us (optional)',
     submit: 'Send', sending: 'Sending…', missing: '{n} required questions have no answer yet', thanks: 'Thank you!', thanksText: 'Your answers are in. If you feel unwell, see a doctor or call the hospital. We wish you a speedy recovery.',
     cannot: 'The survey cannot be opened', language: '中文', loading: 'Opening the survey…',
     sms: 'Text the survey', smsRemember: 'Use texts for this patient from now on', smsSent: 'Survey text sent, open until {time}', smsHeld: 'Survey text queued for {held} (no texts at night), open until {time}',

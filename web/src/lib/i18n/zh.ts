@@ -175,7 +175,7 @@ export const zh = {
     codesHint: 'HIS 发来的科室代码（PV1-10 或 PV1-3.9）和出院情况代码（PV1-36）对应到本系统；未对照的科室代码照样存档，但不生成回访。',
     departmentCodes: '科室代码', dispositionCodes: '出院情况代码', hisCode: 'HIS 代码', ours: '对应', note: '备注', add: '添加', codeSaved: '已保存代码 {code}', noCodes: '还没有对照' },
   survey: { title: '出院回访问卷', hello: '{name}您好', intro: '{dept}出院回访：请花一分钟告诉我们您回家后的情况。带 * 的题目必答。', introNoDept: '出院回访：请花一分钟告诉我们您回家后的情况。带 * 的题目必答。',
-    until: '本问卷 {time} 前有效', required: '必答', scaleLow: '1 很差 / 很严重', scaleHigh: '5 很好 / 没有', yes: '是', no: '否', placeholder: '想说的话（可不填）',
+    until: '本问卷 {time} 前有效', required: '必答', yes: '是', no: '否', placeholder: '想说的话（可不填）',
     submit: '提交', sending: '正在提交…', missing: '还有 {n} 道必答题没有回答', thanks: '谢谢您！', thanksText: '已收到您的回答。如有不适，请及时就医或拨打医院电话。祝您早日康复。',
     cannot: '无法打开问卷', language: 'English', loading: '正在打开问卷…',
     sms: '发短信问卷', smsRemember: '以后都用短信回访这位患者', smsSent: '问卷短信已发出，{time} 前有效', smsHeld: '问卷短信已排队，{held} 发出（夜间不发短信），{time} 前有效',
