@@ -20,10 +20,11 @@ test('the callback agent uploads a list with a bad row, reads the report, then u
   await page.getByLabel('出院患者名单（CSV，UTF-8 或 GBK）').setInputFiles({ name: 'discharges.csv', mimeType: 'text/csv', buffer: Buffer.from([header, good, bad].join('\r\n')) })
   await page.getByRole('button', { name: '上传名单' }).click()
   const report = page.getByRole('table', { name: '逐行校验结果' })
-  await expect(report).toContainText('birthDate', { timeout: 30_000 })
+  await expect(report).toContainText('出生日期', { timeout: 30_000 })
   await expect(report.getByRole('row')).toHaveCount(2)
   await expect(report).toContainText('1960-02-30')
-  await expect(page.getByRole('status')).toContainText('nothing was applied')
+  await expect(page.getByRole('status')).toContainText('整份未导入')
+  await expect(report).toContainText('出生日期是不存在的日期：1960-02-30')
   await expect(page.getByRole('table', { name: '回访计划' })).not.toContainText('周桂兰')
   await shot(page, 'callbacks-upload-report')
 

@@ -15,7 +15,8 @@ export type Outcome = 'created' | 'updated' | 'unchanged' | 'rejected'
 export interface PlanNote { taskId: number | null; dueDate: string | null; note: string; en?: string }
 export interface RecordResult {
   index: number; visitNumber: string | null; event: string | null; outcome: Outcome
-  stayId?: number; plan?: PlanNote; field?: string; reason?: string
+  /** reason: English (integration engines, the HL7 ACK); reasonZh: the same for the screens */
+  stayId?: number; plan?: PlanNote; field?: string; reason?: string; reasonZh?: string
 }
 
 /** A stay as intake left it, handed to the planner inside the same transaction. */
