@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { seedHistory } from '../../server/src/demo/history.ts'
+import { fromHotline } from '../../server/src/feedback/feedback.service.ts'
 
 let t: TestApp
 const dir = mkdtempSync(join(tmpdir(), 'hotline-reports-'))
@@ -175,6 +176,12 @@ test('demo history: days a dashboard rolled up while empty count their generated
   const numbers = await t.db.db.selectFrom('work_order').select('number').where('routing_reason', '=', '演示历史数据').orderBy('created_at').execute()
   const first = numbers.filter((r) => r.number.startsWith(`WO-${days[0]!.replace(/-/g, '')}`)).map((r) => r.number)
   assert.equal(first, [...first].sort())
+  // its complaints were handled back then: closed cases, none filed anew by the feedback sweep
+  const complaints = await t.db.db.selectFrom('work_order as w').innerJoin('item as i', 'i.id', 'w.item_id').select('w.id').where('w.routing_reason', '=', '演示历史数据').where('i.feedback_class', 'is not', null).execute()
+  assert.ok(complaints.length > 0, 'the history has complaint orders')
+  assert.equal(await fromHotline(t.db.db, new Date()), [])
+  const cases = await t.db.db.selectFrom('feedback').select(['status', 'hotline_order_id']).where('hotline_order_id', 'in', complaints.map((c) => c.id)).execute()
+  assert.equal([cases.length, new Set(cases.map((c) => c.status))], [complaints.length, new Set(['closed'])])
 })
 
 test('bad input is a 400 naming the field; roles as the permission table says', async () => {

@@ -103,6 +103,19 @@ export async function seedHistory(db: Kysely<DB>, days: string[], timeZone: stri
                CASE WHEN f.late THEN 1 + floor(f.r_score * 4.99)::int WHEN f.r_score < 0.04 THEN 2 WHEN f.r_score < 0.12 THEN 3 WHEN f.r_score < 0.45 THEN 4 ELSE 5 END END,
              CASE WHEN f.finished AND f.r_rate < 0.35 THEN f.completed + interval '2 hours' END
       FROM final f`.execute(trx)
+    // the complaints and praise among them were dealt with back then: closed cases, so the feedback
+    // sweep (which takes a week of hotline complaints) does not file a year's history as new today
+    await sql`
+      INSERT INTO feedback (source, kind, class, responsible_department_id, text, status, deadline_at, resolution, resolved_at, resolved_in_time, origin, hotline_order_id, created_at, updated_at)
+      SELECT 'hotline', CASE WHEN i.complaint THEN 'complaint' ELSE 'praise' END, i.feedback_class, r.id,
+             i.name || '（工单 ' || w.number || '，演示历史）', 'closed', w.created_at + interval '24 hours',
+             CASE WHEN i.complaint THEN '已回复来电人（演示历史）' END, w.created_at + interval '6 hours', true, 'order:' || w.id, w.id, w.created_at, w.created_at + interval '6 hours'
+      FROM work_order w JOIN item i ON i.id = w.item_id
+      CROSS JOIN LATERAL (SELECT fr.responsible_department_id AS id FROM feedback_route fr WHERE fr.class = i.feedback_class
+                          ORDER BY fr.subject_department_id IS NOT NULL, fr.position LIMIT 1) r
+      WHERE w.routing_reason = '演示历史数据' AND i.feedback_class IS NOT NULL
+        AND (w.created_at AT TIME ZONE ${timeZone})::date = ANY(${days}::date[])
+      ON CONFLICT DO NOTHING`.execute(trx)
     await sql`
       INSERT INTO order_counter (day, last)
       SELECT to_date(substr(number, 4, 8), 'YYYYMMDD'), max(substr(number, 13)::int) FROM work_order WHERE routing_reason = '演示历史数据' GROUP BY 1
