@@ -1,8 +1,11 @@
 // The HIS's side of the callback desk: discharges over HL7 v2 MLLP (messages per second with their
 // ACKs, on one connection and on four) and a 50,000-row CSV upload checked and applied, against the
-// real server process on its own PostgreSQL database.
+// real server process on its own PostgreSQL database. Alone (just these rows, for profiling):
+//   node --import tsx scripts/bench/hl7.ts [--smoke] [--mllp-only]
 import net from 'node:net'
-import { adminQuery, databaseUrl, fmt, percentile, signIn, startServer, type Row } from './lib.ts'
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { adminQuery, databaseUrl, fmt, percentile, printTable, signIn, startServer, type Row } from './lib.ts'
 
 const VT = 0x0b, FS = 0x1c
 
@@ -33,7 +36,10 @@ async function connection(port: number) {
   }
 }
 
-const day = (offset: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + offset * 86_400_000)).replace(/-/g, '')
+// the client's own cost kept small (it shares the machine with the server): one formatter, days worked out once
+const dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' })
+const days = new Map<number, string>()
+const day = (offset: number) => days.get(offset) ?? days.set(offset, dayFormat.format(new Date(Date.now() + offset * 86_400_000)).replace(/-/g, '')).get(offset)!
 
 function discharge(n: number, run: string) {
   const pv1 = Array.from({ length: 46 }, () => '')
@@ -68,7 +74,7 @@ async function mllpLoad(port: number, connections: number, messages: number, run
   return { perSecond: messages / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed }
 }
 
-export async function hl7Rows(smoke: boolean, adminUrl: string): Promise<Row[]> {
+export async function hl7Rows(smoke: boolean, adminUrl: string, opts: { csv?: boolean } = {}): Promise<Row[]> {
   const name = `hotline_bench_hl7_${process.pid}`
   await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name}`)
   await adminQuery(adminUrl, `CREATE DATABASE ${name}`)
@@ -98,6 +104,7 @@ export async function hl7Rows(smoke: boolean, adminUrl: string): Promise<Row[]> 
       })
     }
 
+    if (opts.csv === false) return rows
     const count = smoke ? 1000 : 50_000
     const header = 'visitNumber,mrn,name,sex,birthDate,mobile,department,attendingDoctor,dischargedAt,procedures,diagnoses'
     const when = `${day(0).slice(0, 4)}-${day(0).slice(4, 6)}-${day(0).slice(6)} 09:00`
@@ -127,4 +134,10 @@ export async function hl7Rows(smoke: boolean, adminUrl: string): Promise<Row[]> 
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
   }
   return rows
+}
+
+// run alone: `node --import tsx scripts/bench/hl7.ts [--smoke] [--mllp-only]` prints only these rows
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
+  const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  printTable(await hl7Rows(process.argv.includes('--smoke'), adminUrl, { csv: !process.argv.includes('--mllp-only') }))
 }
