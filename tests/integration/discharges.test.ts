@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { startMllp, type MllpListener } from '../../server/src/discharges/mllp.ts'
 import { callbackPlanner } from '../../server/src/callbacks/plan.ts'
+import type { StayChange, StayPlanner } from '../../server/src/discharges/intake.ts'
 
 const HAPI = readFileSync(new URL('../fixtures/hl7/hapi-adt-a03.hl7', import.meta.url), 'utf8')
 const TZ = 'Asia/Shanghai'
@@ -242,6 +243,8 @@ test("Debian's mllp_send delivers the HAPI message and an orthopaedic discharge 
 })
 
 const DISCHARGED = new Date(Date.now() - 3_600_000).toISOString()
+// the due day counts from the discharge's local day, which in the first hour after midnight in Shanghai is yesterday
+const afterDischarge = (days: number) => new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(new Date(Date.parse(DISCHARGED) + days * 86_400_000))
 const record = (visit: string, extra: Record<string, unknown> = {}) => ({
   source: 'EMR', event: 'A03', visitNumber: visit, mrn: `M-${visit}`, name: '刘桂兰', sex: 'F', birthDate: '1961-05-20',
   phones: [{ use: 'mobile', number: '13600001234' }], department: '0202', attendingDoctor: '周医生', patientClass: 'I',
@@ -257,7 +260,7 @@ test('POST /api/discharges: one answer per record — created, unchanged, reject
   assert.is(res.body.results[1].reasonZh, '出生日期是不存在的日期：1961-02-30')
   const [task] = await tasksOf('R1')
   assert.is(task.template.name, '内分泌科糖尿病回访')
-  assert.is(task.dueDate, localDay(7))
+  assert.is(task.dueDate, afterDischarge(7))
   // a phone that is not a phone is kept as text, flagged, and not dialled
   const kept = await t.db.db.selectFrom('patient_phone').innerJoin('patient', 'patient.id', 'patient_phone.patient_id').select(['number', 'valid']).where('mrn', '=', 'M-R3').execute()
   assert.equal(kept, [{ number: '不是电话', valid: false }])
@@ -344,7 +347,7 @@ test('changing a rule re-plans calls not yet due and says how many', async () =>
   assert.is(res.body.replanned, pending)
   assert.ok(res.body.replanned >= 2)
   assert.match(res.body.message, new RegExp(`${pending} 个尚未到期的回访已重新安排`))
-  assert.is((await tasksOf('P1'))[0].dueDate, localDay(10))
+  assert.is((await tasksOf('P1'))[0].dueDate, afterDischarge(10))
   const stale = await t.call('admin', 'PUT', `/api/callback-rules/${obstetrics.id}`, { version: obstetrics.version, dayOffset: 12 })
   assert.is(stale.status, 409)
   assert.is((await t.call('agent', 'PUT', `/api/callback-rules/${obstetrics.id}`, { version: 2, dayOffset: 12 })).status, 403)
@@ -364,6 +367,111 @@ test('patients’ phones are masked for every role but the administrator, whose 
   // a masked look writes nothing
   await tasksOf('M1', 'agent')
   assert.is((await t.call('admin', 'GET', '/api/audit?action=view_patient_phones')).body.items.length, before + 1)
+})
+
+test('a batch again with one phone changed: that stay updated, its phones replaced and its one planned call moved to the new number; the other unchanged', async () => {
+  const first = await t.call('agent', 'POST', '/api/discharges', [record('BP1'), record('BP2', { phones: [{ use: 'mobile', number: '13600002222' }] })])
+  assert.equal(first.body.results.map((r: any) => r.outcome), ['created', 'created'])
+  const again = await t.call('agent', 'POST', '/api/discharges', [record('BP1', { phones: [{ use: 'home', number: '057188002222' }, { use: 'mobile', number: '13600003333' }] }), record('BP2', { phones: [{ use: 'mobile', number: '13600002222' }] })])
+  assert.equal(again.body.results.map((r: any) => r.outcome), ['updated', 'unchanged'])
+  const phones = await t.db.db.selectFrom('patient_phone').innerJoin('patient', 'patient.id', 'patient_phone.patient_id').select(['use', 'number']).where('mrn', '=', 'M-BP1').orderBy('position').execute()
+  assert.equal(phones, [{ use: 'home', number: '057188002222' }, { use: 'mobile', number: '13600003333' }])
+  assert.equal((await allTasksOf('BP1')).map((x) => [x.status, x.phone]), [['planned', '13600003333']])
+  assert.equal((await allTasksOf('BP2')).map((x) => [x.status, x.phone]), [['planned', '13600002222']])
+})
+
+test('what the plan reads is re-read after any write to it: a code mapped straight in the database and a rule changed by the admin reach the next HL7 message', async () => {
+  const gk = (await t.db.db.selectFrom('department').select('id').where('code', '=', 'GK').executeTakeFirstOrThrow()).id
+  const first = await exchange([adt('A03', 'CTX-1', 'V100201', { dept: 'HX77' })])
+  assert.match(assertAck(first.acks[0]!, 'AA', 'CTX-1', 'A03').msa[3]!, /department code not mapped: no callback$/)
+  // as another instance or a DBA would: not through this process's routes
+  await t.db.db.insertInto('his_code_map').values({ kind: 'department', code: 'HX77', department_id: gk, note: 'test' }).execute()
+  const mapped = await exchange([adt('A03', 'CTX-2', 'V100202', { dept: 'HX77' })])
+  assert.match(assertAck(mapped.acks[0]!, 'AA', 'CTX-2', 'A03').msa[3]!, new RegExp(`callback \\d+ due ${localDay(3)}$`))
+  const rule = ((await t.call('admin', 'GET', '/api/callback-rules')).body.items as any[]).find((r) => r.name === '骨科术后 3 天')
+  assert.is((await t.call('admin', 'PUT', `/api/callback-rules/${rule.id}`, { version: rule.version, dayOffset: 4 })).status, 200)
+  const moved = await exchange([adt('A03', 'CTX-3', 'V100203', { dept: 'HX77' })])
+  assert.match(assertAck(moved.acks[0]!, 'AA', 'CTX-3', 'A03').msa[3]!, new RegExp(`callback \\d+ due ${localDay(4)}$`))
+  const back = ((await t.call('admin', 'GET', '/api/callback-rules')).body.items as any[]).find((r) => r.id === rule.id)
+  assert.is((await t.call('admin', 'PUT', `/api/callback-rules/${rule.id}`, { version: back.version, dayOffset: 3 })).status, 200)
+})
+
+test('HL7 discharges of one department go to its agent with the fewest calls that day, a second agent taken at once', async () => {
+  const gk = (await t.db.db.selectFrom('department').select('id').where('code', '=', 'GK').executeTakeFirstOrThrow()).id
+  const other = (await t.db.db.selectFrom('app_user').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id
+  await t.db.db.insertInto('department_agent').values({ department_id: gk, user_id: other }).execute()
+  try {
+    const agents = (await t.db.db.selectFrom('department_agent').select('user_id').where('department_id', '=', gk).orderBy('user_id').execute()).map((a) => a.user_id)
+    const counts = await t.db.db.selectFrom('callback_task').select(['assigned_user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('due_date', '=', localDay(3)).where('status', '<>', 'cancelled').where('assigned_user_id', 'is not', null).groupBy('assigned_user_id').execute()
+    const load = new Map(counts.map((c) => [c.assigned_user_id!, Number(c.n)]))
+    const expected: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const chosen = [...agents].sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)[0]!
+      load.set(chosen, (load.get(chosen) ?? 0) + 1)
+      expected.push(chosen)
+    }
+    const { acks } = await exchange([1, 2, 3].map((i) => adt('A03', `RR-${i}`, `V10030${i}`)))
+    acks.forEach((ack, i) => assertAck(ack, 'AA', `RR-${i + 1}`, 'A03'))
+    const assigned = await t.db.db.selectFrom('callback_task').innerJoin('stay', 'stay.id', 'callback_task.stay_id').select(['stay.visit_number', 'callback_task.assigned_user_id'])
+      .where('stay.visit_number', 'in', ['V100301', 'V100302', 'V100303']).orderBy('stay.visit_number').execute()
+    assert.equal(assigned.map((a) => a.assigned_user_id), expected)
+    assert.ok(expected.includes(other), 'the new agent had no calls that day')
+  } finally {
+    await t.db.db.deleteFrom('department_agent').where('department_id', '=', gk).where('user_id', '=', other).execute()
+  }
+})
+
+test('four connections at once share transactions; one message that fails is answered AE alone and the others in its group are stored', async () => {
+  const real = callbackPlanner(TZ)
+  const logged: string[] = []
+  // two messages sent first are held a moment in their transactions (the listener runs two at once),
+  // so the four connections' first messages all wait and go together in the next one
+  const gate = new Promise((resolve) => setTimeout(resolve, 400))
+  let held = 0
+  const fails = (c: StayChange) => { if (c.record.visitNumber === 'V100431') throw new Error('simulated failure of one message') }
+  const planner: StayPlanner = {
+    async begin(trx) {
+      if (held < 2) { held++; await gate }
+      const planning = await real.begin(trx)
+      return { ...planning, plan: async (c) => { fails(c); return planning.plan(c) }, planMany: async (cs) => { cs.forEach(fails); return planning.planMany(cs) } }
+    },
+  }
+  const listener = await startMllp(0, '127.0.0.1', { db: t.db.db, planner, timeZone: TZ, log: (_level, message) => { logged.push(message) } })
+  const send = (conn: number, count: number) => new Promise<string[]>((resolve, reject) => {
+    const socket = net.connect(listener.port, '127.0.0.1')
+    const acks: string[] = []
+    let buffer = Buffer.alloc(0)
+    socket.on('error', reject)
+    socket.on('data', (d) => {
+      buffer = Buffer.concat([buffer, d])
+      let end
+      while ((end = buffer.indexOf(0x1c)) !== -1) { acks.push(buffer.subarray(1, end).toString('utf8')); buffer = buffer.subarray(end + 2) }
+      if (acks.length === count) { socket.destroy(); resolve(acks) }
+    })
+    socket.on('connect', () => {
+      for (let m = 1; m <= count; m++) socket.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(adt('A03', `GC-${conn}${m}`, `V1004${conn}${m}`), 'utf8'), Buffer.from([0x1c, 0x0d])]))
+    })
+  })
+  try {
+    const warm = [send(5, 1), send(6, 1)]
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const all = await Promise.all([1, 2, 3, 4].map((c) => send(c, 3)))
+    for (const acks of await Promise.all(warm)) assertAck(acks[0]!, 'AA', acks[0]!.includes('GC-51') ? 'GC-51' : 'GC-61', 'A03')
+    for (const [c, acks] of all.entries()) {
+      for (const [m, ack] of acks.entries()) {
+        const id = `GC-${c + 1}${m + 1}`
+        if (id === 'GC-31') assert.match(assertAck(ack, 'AE', id, 'A03').msa[3]!, /^application error: the message was not stored/)
+        else assert.match(assertAck(ack, 'AA', id, 'A03').msa[3]!, new RegExp(`^created stay \\d+; callback \\d+ due ${localDay(3)}$`))
+      }
+    }
+    assert.ok(logged.some((m) => /a group of 4 messages failed/.test(m)), `the four first messages were one group: ${logged.join('; ')}`)
+    const stored = await t.db.db.selectFrom('stay').select('visit_number').where('visit_number', 'like', 'V1004%').orderBy('visit_number').execute()
+    assert.equal(stored.map((s) => s.visit_number), ['V100411', 'V100412', 'V100413', 'V100421', 'V100422', 'V100423', 'V100432', 'V100433', 'V100441', 'V100442', 'V100443', 'V100451', 'V100461'])
+    assert.is((await allTasksOf('V100431')).length, 0)
+  } finally {
+    await listener.close()
+  }
 })
 
 test.run()

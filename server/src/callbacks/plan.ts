@@ -121,11 +121,22 @@ class AgentLoad {
     load.set(chosen, (load.get(chosen) ?? 0) + 1)
     return chosen
   }
+  /** The same choice as `pick`, made by the statement that inserts the task, for a day not read yet
+   * (one discharge: no round trip of its own). The day stays unread, so a later pick in this
+   * transaction counts again and sees the task. */
+  pickWhere(agents: number[], dueDate: string) {
+    if (agents.length === 0 || this.days.has(dueDate)) return null
+    return sql<number>`(SELECT a.id FROM unnest(${agents}::int[]) AS a(id)
+      LEFT JOIN (SELECT assigned_user_id, count(*) AS n FROM callback_task WHERE due_date = ${dueDate} AND status <> 'cancelled' AND assigned_user_id IS NOT NULL GROUP BY assigned_user_id) c
+        ON c.assigned_user_id = a.id
+      ORDER BY coalesce(c.n, 0), a.id LIMIT 1)`
+  }
 }
 
-/** Writes the desired plan for a stay: a new task, the planned one moved, or cancelled. */
-export async function writePlan(trx: Db, stayId: number, patientId: number, facts: StayFacts, desired: Desired | { none: string; en: string }, agents: Map<number, number[]>, load: AgentLoad): Promise<PlanNote> {
-  const live = await trx.selectFrom('callback_task').select(['id', 'status', 'rule_id', 'due_date', 'phone', 'assigned_user_id']).where('stay_id', '=', stayId).where('status', '<>', 'cancelled').where('kind', '=', 'plan').executeTakeFirst()
+/** Writes the desired plan for a stay: a new task, the planned one moved, or cancelled. A stay this
+ * transaction created (`created`) has no task yet: nothing to look up. */
+export async function writePlan(trx: Db, stayId: number, patientId: number, facts: StayFacts, desired: Desired | { none: string; en: string }, agents: Map<number, number[]>, load: AgentLoad, created = false): Promise<PlanNote> {
+  const live = created ? undefined : await trx.selectFrom('callback_task').select(['id', 'status', 'rule_id', 'due_date', 'phone', 'assigned_user_id']).where('stay_id', '=', stayId).where('status', '<>', 'cancelled').where('kind', '=', 'plan').executeTakeFirst()
   if ('none' in desired) {
     if (live?.status === 'planned') await cancelPlanned(trx, { stayId }, desired.none)
     return { taskId: null, dueDate: null, note: desired.none, en: desired.en }
@@ -140,7 +151,8 @@ export async function writePlan(trx: Db, stayId: number, patientId: number, fact
     await trx.updateTable('callback_task').set(values).where('id', '=', live.id).execute()
     return { taskId: live.id, dueDate: desired.dueDate, note: desired.phone ? desired.reason : `${desired.reason}；无可拨打的号码` }
   }
-  const assigned = await load.pick(agents.get(facts.departmentId!) ?? [], desired.dueDate)
+  const agentIds = agents.get(facts.departmentId!) ?? []
+  const assigned = load.pickWhere(agentIds, desired.dueDate) ?? await load.pick(agentIds, desired.dueDate)
   const task = await trx.insertInto('callback_task').values({ ...values, stay_id: stayId, patient_id: patientId, assigned_user_id: assigned }).returning('id').executeTakeFirstOrThrow()
   return { taskId: task.id, dueDate: desired.dueDate, note: desired.phone ? desired.reason : `${desired.reason}；无可拨打的号码` }
 }
@@ -148,23 +160,16 @@ export async function writePlan(trx: Db, stayId: number, patientId: number, fact
 export interface PlanContext { rules: Rule[]; departmentOf: (code: string) => number | null; dispositionOf: (code: string | null) => Disposition | null; agents: Map<number, number[]> }
 
 // What the plan reads (rules, departments, the code mapping, agents) changes rarely and is read for
-// every HL7 message: kept while one cheap fingerprint of those small tables says it is the same.
-let cached: { fingerprint: string; ctx: PlanContext } | null = null
-async function fingerprint(db: Db): Promise<string> {
-  // the rows themselves, not ids and versions: two databases in one process (tests) never share a context
-  const { rows } = await sql<{ f: string }>`SELECT concat_ws('/',
-    (SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY r.id), '')) FROM callback_rule r),
-    (SELECT md5(coalesce(string_agg(d::text, ',' ORDER BY d.id), '')) FROM department d),
-    (SELECT md5(coalesce(string_agg(m::text, ',' ORDER BY m.kind, m.code), '')) FROM his_code_map m),
-    (SELECT md5(coalesce(string_agg(a.department_id || ':' || a.user_id || ':' || u.active, ',' ORDER BY a.department_id, a.user_id), '')) FROM department_agent a JOIN app_user u ON u.id = a.user_id)) AS f`.execute(db)
-  return rows[0]!.f
-}
+// every HL7 message: kept while the token that every write to those tables renews (sql/0190, by
+// trigger, in the writer's transaction) stays the same — one row read per batch, on any instance.
+let cached: { token: string; ctx: PlanContext } | null = null
 
 export async function currentPlanContext(db: Db): Promise<PlanContext> {
-  const f = await fingerprint(db)
-  if (cached?.fingerprint === f) return cached.ctx
+  const { rows } = await sql<{ token: string }>`SELECT token FROM plan_context_version`.execute(db)
+  const token = rows[0]?.token
+  if (token !== undefined && cached?.token === token) return cached.ctx
   const ctx = await planContext(db)
-  cached = { fingerprint: f, ctx }
+  if (token !== undefined) cached = { token, ctx }
   return ctx
 }
 
@@ -225,7 +230,7 @@ export function callbackPlanner(timeZone: string): StayPlanner {
               .where('patient_id', '=', change.patientId).where('status', '=', 'planned').executeTakeFirst()
             return { taskId: null, dueDate: null, note: `患者信息已更新；${Number(res.numUpdatedRows)} 个待回访的号码已更新`, en: `patient updated; phone of ${Number(res.numUpdatedRows)} pending callback(s) changed` }
           }
-          return writePlan(trx, change.stayId, change.patientId, facts, desiredPlan(ctx.rules, facts, timeZone), ctx.agents, load)
+          return writePlan(trx, change.stayId, change.patientId, facts, desiredPlan(ctx.rules, facts, timeZone), ctx.agents, load, change.created === true)
         },
       }
       return planning
@@ -236,7 +241,9 @@ export function callbackPlanner(timeZone: string): StayPlanner {
 /** Many discharges' plans with one statement per step: new tasks, planned ones moved, others cancelled. */
 async function planMany(trx: Db, ctx: PlanContext, load: AgentLoad, timeZone: string, changes: StayChange[], one: (c: StayChange) => Promise<PlanNote>): Promise<PlanNote[]> {
   const notes: PlanNote[] = new Array(changes.length)
-  const live = changes.length ? await trx.selectFrom('callback_task').select(['id', 'stay_id', 'status']).where('stay_id', 'in', changes.map((c) => c.stayId)).where('status', '<>', 'cancelled').where('kind', '=', 'plan').execute() : []
+  // a stay this transaction created has no task yet
+  const known = changes.filter((c) => !c.created)
+  const live = known.length ? await trx.selectFrom('callback_task').select(['id', 'stay_id', 'status']).where('stay_id', 'in', known.map((c) => c.stayId)).where('status', '<>', 'cancelled').where('kind', '=', 'plan').execute() : []
   const liveOf = new Map(live.map((t) => [t.stay_id, t]))
   const inserts: { i: number; values: Record<string, unknown> }[] = []
   const updates: { id: number; values: Record<string, unknown> }[] = []

@@ -25,7 +25,7 @@ export async function applyGroup(trx: Transaction<DB>, group: { index: number; r
   }
   if (changed.length) {
     const ps = changed.map((c) => c.record.patient)
-    const patients = await sql<{ id: number; mrn: string; deceased: boolean; do_not_call: boolean; birth_date: string | null }>`
+    const patients = await sql<{ id: number; mrn: string; deceased: boolean; do_not_call: boolean; birth_date: string | null; phone_key: string | null }>`
       WITH v AS (SELECT * FROM unnest(${ps.map((p) => p.mrn)}::text[], ${ps.map((p) => p.name)}::text[], ${ps.map((p) => p.sex)}::text[],
         ${ps.map((p) => p.birthDate)}::date[], ${ps.map((p) => p.deceased)}::boolean[], ${ps.map((p) => p.doNotCall)}::boolean[]) AS v(mrn, name, sex, birth_date, deceased, dnc))
       INSERT INTO patient (mrn, name, sex, birth_date, deceased, do_not_call)
@@ -33,17 +33,17 @@ export async function applyGroup(trx: Transaction<DB>, group: { index: number; r
       ON CONFLICT (mrn) DO UPDATE SET name = excluded.name, sex = excluded.sex, birth_date = excluded.birth_date,
         deceased = patient.deceased OR excluded.deceased,
         do_not_call = coalesce((SELECT v.dnc FROM v WHERE v.mrn = excluded.mrn), patient.do_not_call), updated_at = now()
-      RETURNING id, mrn, deceased, do_not_call, birth_date::text`.execute(trx)
+      RETURNING id, mrn, deceased, do_not_call, birth_date::text,
+        -- the phones stored before this statement, as phoneKey writes them (null: none)
+        (SELECT string_agg(pp.use || ':' || pp.number, '|' ORDER BY pp.position) FROM patient_phone pp WHERE pp.patient_id = patient.id) AS phone_key`.execute(trx)
     const patientOf = new Map(patients.rows.map((p) => [p.mrn, p]))
 
     // phones: replaced only where they differ from what is stored
     const withPhones = changed.filter((c) => c.record.patient.phones.length > 0)
-    const stored = withPhones.length ? await trx.selectFrom('patient_phone').select(['patient_id', 'use', 'number']).where('patient_id', 'in', withPhones.map((c) => patientOf.get(c.record.patient.mrn)!.id)).orderBy('patient_id').orderBy('position').execute() : []
-    const storedOf = new Map<number, { use: string; number: string }[]>()
-    for (const s of stored) storedOf.set(s.patient_id, [...(storedOf.get(s.patient_id) ?? []), s])
-    const phonesChanged = new Set(withPhones.map((c) => patientOf.get(c.record.patient.mrn)!.id).filter((id, i) => phoneKey(storedOf.get(id) ?? []) !== phoneKey(withPhones[i]!.record.patient.phones)))
+    const phonesChanged = new Set(withPhones.map((c) => patientOf.get(c.record.patient.mrn)!).filter((p, i) => (p.phone_key ?? '') !== phoneKey(withPhones[i]!.record.patient.phones)).map((p) => p.id))
     if (phonesChanged.size) {
-      await trx.deleteFrom('patient_phone').where('patient_id', 'in', [...phonesChanged]).execute()
+      const hadPhones = patients.rows.filter((p) => phonesChanged.has(p.id) && p.phone_key !== null).map((p) => p.id)
+      if (hadPhones.length) await trx.deleteFrom('patient_phone').where('patient_id', 'in', hadPhones).execute()
       const rows = withPhones.filter((c) => phonesChanged.has(patientOf.get(c.record.patient.mrn)!.id))
         .flatMap((c) => c.record.patient.phones.map((ph, i) => ({ patient_id: patientOf.get(c.record.patient.mrn)!.id, position: i + 1, use: ph.use, number: ph.number, valid: ph.valid })))
       for (let i = 0; i < rows.length; i += 5000) await trx.insertInto('patient_phone').values(rows.slice(i, i + 5000)).execute()
@@ -51,7 +51,7 @@ export async function applyGroup(trx: Transaction<DB>, group: { index: number; r
 
     const mapped = changed.map((c) => planning.map(c.record))
     const col = <T>(f: (r: DischargeRecord, i: number) => T) => changed.map((c, i) => f(c.record, i))
-    const stays = await sql<{ id: number; source: string; visit_number: string }>`
+    const stays = await sql<{ id: number; source: string; visit_number: string; inserted: boolean }>`
       INSERT INTO stay (patient_id, source, visit_number, department_id, department_code, ward, bed, attending_doctor, responsible_nurse, patient_class,
         admitted_at, discharged_at, disposition_code, disposition, status, last_event, origin, content_hash)
       SELECT v.patient_id, v.source, v.visit_number, v.department_id, v.department_code, v.ward, v.bed, v.attending_doctor, v.responsible_nurse, v.patient_class,
@@ -68,8 +68,10 @@ export async function applyGroup(trx: Transaction<DB>, group: { index: number; r
         responsible_nurse = excluded.responsible_nurse, patient_class = excluded.patient_class, admitted_at = excluded.admitted_at,
         discharged_at = excluded.discharged_at, disposition_code = excluded.disposition_code, disposition = excluded.disposition,
         status = excluded.status, last_event = excluded.last_event, origin = excluded.origin, content_hash = excluded.content_hash, updated_at = now()
-      RETURNING id, source, visit_number`.execute(trx)
+      RETURNING id, source, visit_number, (xmax = 0) AS inserted`.execute(trx)
     const stayOf = new Map(stays.rows.map((s) => [`${s.source}\u0000${s.visit_number}`, s.id]))
+    // inserted by this statement, not updated (a stay another transaction made meanwhile is updated): no task yet
+    const created = new Set(stays.rows.filter((s) => s.inserted).map((s) => s.id))
     const stayIds = changed.map((c) => stayOf.get(`${c.record.source}\u0000${c.record.visitNumber}`)!)
     const had = stayIds.filter((_, i) => changed[i]!.existingId !== null)
     if (had.length) {
@@ -84,7 +86,7 @@ export async function applyGroup(trx: Transaction<DB>, group: { index: number; r
     const changes: StayChange[] = changed.map((c, i) => {
       const p = patientOf.get(c.record.patient.mrn)!
       return {
-        stayId: stayIds[i]!, patientId: p.id, event: 'A03', record: c.record, phonesChanged: phonesChanged.has(p.id), ...mapped[i]!,
+        stayId: stayIds[i]!, patientId: p.id, event: 'A03', record: c.record, phonesChanged: phonesChanged.has(p.id), created: created.has(stayIds[i]!), ...mapped[i]!,
         patient: { deceased: p.deceased, doNotCall: p.do_not_call, birthDate: p.birth_date },
       }
     })

@@ -22,6 +22,8 @@ export interface RecordResult {
 /** A stay as intake left it, handed to the planner inside the same transaction. */
 export interface StayChange {
   stayId: number; patientId: number; event: DischargeRecord['event']; record: DischargeRecord; phonesChanged: boolean
+  /** the stay was inserted by this transaction: it has no callback task yet */
+  created?: boolean
   /** the patient as stored now (a death or a do-not-call from an earlier message holds) */
   patient: { deceased: boolean; doNotCall: boolean; birthDate: string | null }
   departmentId: number | null; disposition: Disposition | null
@@ -85,15 +87,18 @@ async function applyOne(trx: Transaction<DB>, index: number, r: DischargeRecord,
     // a death is never undone by a later message that does not mention it
     deceased: p.deceased ? true : eb.ref('patient.deceased'),
     do_not_call: p.doNotCall === null ? eb.ref('patient.do_not_call') : p.doNotCall, updated_at: new Date(),
-  }))).returning(['id', 'deceased', 'do_not_call', sql<string | null>`birth_date::text`.as('birth_date')]).executeTakeFirstOrThrow()
+  }))).returning(['id', 'deceased', 'do_not_call', sql<string | null>`birth_date::text`.as('birth_date'),
+    // the phones stored before this message, as phoneKey writes them (null: none), read by the same statement
+    sql<string | null>`(SELECT string_agg(pp.use::text || ':' || pp.number, '|' ORDER BY pp.position) FROM patient_phone pp WHERE pp.patient_id = patient.id)`.as('phone_key'),
+  ]).executeTakeFirstOrThrow()
 
   let phonesChanged = false
   if (p.phones.length > 0) {
-    const before = await trx.selectFrom('patient_phone').select(['use', 'number']).where('patient_id', '=', patient.id).orderBy('position').execute()
-    if (phoneKey(before) !== phoneKey(p.phones)) {
+    if ((patient.phone_key ?? '') !== phoneKey(p.phones)) {
       phonesChanged = true
-      await trx.deleteFrom('patient_phone').where('patient_id', '=', patient.id).execute()
-      await trx.insertInto('patient_phone').values(p.phones.map((ph, i) => ({ patient_id: patient.id, position: i + 1, use: ph.use, number: ph.number, valid: ph.valid }))).execute()
+      if (patient.phone_key !== null) await trx.deleteFrom('patient_phone').where('patient_id', '=', patient.id).execute()
+      // a new stay's statement writes them (below)
+      if (existing) await trx.insertInto('patient_phone').values(p.phones.map((ph, i) => ({ patient_id: patient.id, position: i + 1, use: ph.use, number: ph.number, valid: ph.valid }))).execute()
     }
   }
 
@@ -109,14 +114,26 @@ async function applyOne(trx: Transaction<DB>, index: number, r: DischargeRecord,
     stayId = existing.id
     await trx.deleteFrom('stay_diagnosis').where('stay_id', '=', stayId).execute()
     await trx.deleteFrom('stay_procedure').where('stay_id', '=', stayId).execute()
+    if (r.diagnoses.length) await trx.insertInto('stay_diagnosis').values(r.diagnoses.map((d, i) => ({ stay_id: stayId, position: i + 1, code: d.code, text: d.text }))).execute()
+    if (r.procedures.length) await trx.insertInto('stay_procedure').values(r.procedures.map((d, i) => ({ stay_id: stayId, position: i + 1, code: d.code, text: d.text, performed_at: d.performedAt }))).execute()
   } else {
-    stayId = (await trx.insertInto('stay').values({ ...stay, source: r.source, visit_number: r.visitNumber }).returning('id').executeTakeFirstOrThrow()).id
+    // a new stay, its diagnoses and procedures, and the patient's phones where they changed: one statement
+    const phones = phonesChanged ? p.phones : []
+    const at = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+    stayId = (await trx
+      .with('s', (db) => db.insertInto('stay').values({ ...stay, source: r.source, visit_number: r.visitNumber }).returning('id'))
+      .with('ph', (db) => db.insertInto('patient_phone').columns(['patient_id', 'position', 'use', 'number', 'valid']).expression(sql`
+        SELECT ${patient.id}::int, v.* FROM unnest(${at(phones.length)}::int[], ${phones.map((ph) => ph.use)}::text[], ${phones.map((ph) => ph.number)}::text[], ${phones.map((ph) => ph.valid)}::boolean[]) AS v(position, use_, number, valid)`).returning('id'))
+      .with('dg', (db) => db.insertInto('stay_diagnosis').columns(['stay_id', 'position', 'code', 'text']).expression(sql`
+        SELECT s.id, v.* FROM s, unnest(${at(r.diagnoses.length)}::int[], ${r.diagnoses.map((d) => d.code)}::text[], ${r.diagnoses.map((d) => d.text)}::text[]) AS v(position, code, text)`).returning('stay_id'))
+      .with('pr', (db) => db.insertInto('stay_procedure').columns(['stay_id', 'position', 'code', 'text', 'performed_at']).expression(sql`
+        SELECT s.id, v.* FROM s, unnest(${at(r.procedures.length)}::int[], ${r.procedures.map((d) => d.code)}::text[], ${r.procedures.map((d) => d.text)}::text[],
+          ${r.procedures.map((d) => d.performedAt?.toISOString() ?? null)}::timestamptz[]) AS v(position, code, text, performed_at)`).returning('stay_id'))
+      .selectFrom('s').select('id').executeTakeFirstOrThrow()).id
   }
-  if (r.diagnoses.length) await trx.insertInto('stay_diagnosis').values(r.diagnoses.map((d, i) => ({ stay_id: stayId, position: i + 1, code: d.code, text: d.text }))).execute()
-  if (r.procedures.length) await trx.insertInto('stay_procedure').values(r.procedures.map((d, i) => ({ stay_id: stayId, position: i + 1, code: d.code, text: d.text, performed_at: d.performedAt }))).execute()
 
   const plan = await planning.plan({
-    stayId, patientId: patient.id, event: r.event, record: r, phonesChanged, ...mapped,
+    stayId, patientId: patient.id, event: r.event, record: r, phonesChanged, created: !existing, ...mapped,
     patient: { deceased: patient.deceased, doNotCall: patient.do_not_call, birthDate: patient.birth_date },
   })
   return { ...base, outcome: existing ? 'updated' : 'created', stayId, plan }

@@ -4,14 +4,65 @@
 import net from 'node:net'
 import { buildAck, charsetOf, Hl7Refusal, peekHeader, readAdt, type Hl7Header } from './hl7.ts'
 import { checkRecord, RecordError } from './record.ts'
-import { applyRecords, type StayPlanner } from './intake.ts'
+import { applyRecords, type RecordResult, type StayPlanner } from './intake.ts'
+import type { DischargeRecord } from './record.ts'
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/types.ts'
 
 const VT = 0x0b, FS = 0x1c, CR = 0x0d
 export const MAX_FRAME = 1024 * 1024
 
-export interface MllpOptions { db: Kysely<DB>; planner: StayPlanner; timeZone: string; log: (level: 'info' | 'warn' | 'error', message: string, err?: unknown) => void }
+export interface MllpOptions {
+  db: Kysely<DB>; planner: StayPlanner; timeZone: string; log: (level: 'info' | 'warn' | 'error', message: string, err?: unknown) => void
+  /** stores one checked record and answers what it did; by default its own transaction (startMllp: a GroupCommit) */
+  apply?: (record: DischargeRecord) => Promise<RecordResult>
+}
+
+/**
+ * Messages from several connections that are ready while a transaction is running go together in
+ * the next one (intake's bulk path), each ACKed after that commit; one connection alone gets one
+ * transaction per message as before. A group that fails in any way is rolled back whole and each of
+ * its messages is then applied alone, so each answer (AA, or AE for the one that fails) is its own.
+ * One connection's messages never share a group: each waits for its own ACK before the next. Two
+ * groups may run at once (on two cores that kept both the server and the database busy).
+ */
+export class GroupCommit {
+  private waiting: { record: DischargeRecord; resolve: (r: RecordResult) => void; reject: (err: unknown) => void }[] = []
+  private running = 0
+  constructor(private readonly opts: Pick<MllpOptions, 'db' | 'planner' | 'log'>, private readonly inFlight = 2, private readonly maxGroup = 100) {}
+
+  apply = (record: DischargeRecord): Promise<RecordResult> => new Promise((resolve, reject) => {
+    this.waiting.push({ record, resolve, reject })
+    this.drain()
+  })
+
+  private drain() {
+    while (this.running < this.inFlight && this.waiting.length) {
+      const group = this.waiting.splice(0, this.maxGroup)
+      this.running++
+      void this.run(group).finally(() => { this.running--; this.drain() })
+    }
+  }
+
+  private async run(group: GroupCommit['waiting']) {
+    if (group.length > 1) {
+      let results: RecordResult[] | null = null
+      try {
+        results = await applyRecords(this.opts.db, group.map((g, i) => ({ index: i, record: g.record })), this.opts.planner)
+      } catch (err) {
+        this.opts.log('warn', `HL7: a group of ${group.length} messages failed and was rolled back; each is applied alone`, err)
+      }
+      if (results) {
+        const byIndex = new Map(results.map((r) => [r.index, r]))
+        group.forEach((g, i) => g.resolve(byIndex.get(i)!))
+        return
+      }
+    }
+    for (const g of group) {
+      try { g.resolve((await applyRecords(this.opts.db, [{ index: 1, record: g.record }], this.opts.planner))[0]!) } catch (err) { g.reject(err) }
+    }
+  }
+}
 
 /** One decoded frame to its ACK: the same intake as REST and CSV. */
 export async function handleFrame(bytes: Buffer, opts: MllpOptions): Promise<string> {
@@ -32,7 +83,7 @@ export async function handleFrame(bytes: Buffer, opts: MllpOptions): Promise<str
       if (err instanceof RecordError) throw new Hl7Refusal('AE', err.message.includes('required') || err.message.includes('needs') ? '101' : '102', `${err.field}: ${err.message}`, hl7Location(err.field))
       throw err
     }
-    const [result] = await applyRecords(opts.db, [{ index: 1, record }], opts.planner)
+    const result = opts.apply ? await opts.apply(record) : (await applyRecords(opts.db, [{ index: 1, record }], opts.planner))[0]
     const plan = result!.plan
     const what = plan?.taskId && plan.dueDate ? `callback ${plan.taskId} due ${plan.dueDate}${plan.note.includes('无可拨打') ? ', no number' : ''}` : plan?.en ?? ''
     return buildAck('AA', header, `${result!.outcome} stay ${result!.stayId}${what ? `; ${what}` : ''}`)
@@ -57,7 +108,8 @@ function frame(ack: string): Buffer {
 
 export interface MllpListener { port: number; close(): Promise<void>; connections(): number }
 
-export async function startMllp(port: number, host: string, opts: MllpOptions): Promise<MllpListener> {
+export async function startMllp(port: number, host: string, options: MllpOptions): Promise<MllpListener> {
+  const opts: MllpOptions = { ...options, apply: options.apply ?? new GroupCommit(options).apply }
   const sockets = new Set<net.Socket>()
   const server = net.createServer((socket) => {
     sockets.add(socket)
