@@ -69,7 +69,7 @@ export async function sendSurveyLink(db: Kysely<DB>, taskId: number, s: SurveySe
   const token = await signLink(db, task.id, expiresAt)
   const until = localClock(expiresAt, s.timeZone)
   const message = await s.messaging.send({
-    to, template: 'callback.survey', values: { 患者姓名: honorific(task.name, task.sex, task.birth_date, s.now), 链接: `${s.publicUrl.replace(/\/$/, '')}/s/${token}`, 时间: `${until.day.slice(5).replace('-', '月')}日 ${until.hhmm}` },
+    to, template: 'callback.survey', values: { 患者姓名: honorific(task.name, task.sex, task.birth_date, s.now), 链接: `${s.publicUrl.replace(/\/$/, '')}/s/${token}`, 时间: `${Number(until.day.slice(5, 7))}月${Number(until.day.slice(8, 10))}日 ${until.hhmm}` },
     subject: { kind: 'callback_task', id: String(task.id) }, dedupeKey: `callback_task:${task.id}:survey:${Math.floor(expiresAt.getTime() / 1000)}`, createdBy: s.by ?? null,
   })
   if (message.status === 'refused') throw refuse(409, 'sms_refused', `短信不能发送：${message.last_error ?? ''}`, `the SMS may not go: ${message.last_error ?? ''}`)
