@@ -12,12 +12,12 @@ const day = (offset: number) => new Intl.DateTimeFormat('en-CA', { timeZone: zon
 // 骨科 calls three days after discharge: a patient sent home three days ago is due today; on the
 // demo's simulator a number ending in 0 picks up after 2 s and talks for 15 s
 const header = 'visitNumber,mrn,name,sex,birthDate,mobile,department,attendingDoctor,dischargedAt,procedures,diagnoses'
-const patient = `E2E-W1,ME2EW1,郑秋菊,F,1950-03-12,13912345670,0301,李建华,${day(-3)} 09:00,"81.54 全膝关节置换术",`
+// her diagnosis code is the test's own: a rule of 骨科 for it alone calls her first, at any hour
+const patient = `E2E-W1,ME2EW1,郑秋菊,F,1950-03-12,13912345670,0301,李建华,${day(-3)} 09:00,"81.54 全膝关节置换术","Z99.E2EW 回访工作台测试"`
 // 心内科 calls after seven days, in the demo's windows; this patient left no number: 拨打 is refused
 const noNumber = `E2E-W2,ME2EW2,钱玉兰,F,1948-07-02,,0201,周医生,${day(-7)} 10:00,,"I10 高血压病"`
 
-let rules: { id: number; version: number; departmentId: number; windows: unknown; priority: number }[] = []
-let orthopaedics: (typeof rules)[number] | undefined
+let ours: { id: number; version: number } | undefined
 
 async function as(baseURL: string | undefined, username: string): Promise<APIRequestContext> {
   const api = await apiRequest.newContext({ baseURL })
@@ -41,15 +41,16 @@ async function offline(api: APIRequestContext) {
 }
 
 test.beforeAll(async ({ baseURL }) => {
-  // the test's patient may be called at any hour: its department's rule calls all day, first
+  // the test's patient may be called at any hour and before anyone else: a rule of 骨科 for her
+  // diagnosis code alone, ahead of the department's default (demo patients keep theirs, whatever the hour)
   const admin = await as(baseURL, 'admin')
-  rules = (await (await admin.get('/api/callback-rules')).json()).items
+  const rules = (await (await admin.get('/api/callback-rules')).json()).items as { departmentId: number; isDefault: boolean; templateId: number }[]
   const departments = (await (await admin.get('/api/departments')).json()).items as { id: number; code: string }[]
-  orthopaedics = rules.find((r) => r.departmentId === departments.find((d) => d.code === 'GK')?.id)
-  expect(orthopaedics).toBeTruthy()
-  const put = await admin.put(`/api/callback-rules/${orthopaedics!.id}`, { data: { version: orthopaedics!.version, windows: [{ from: '00:00', to: '23:59' }], priority: 1 } })
-  expect(put.status()).toBe(200)
-  orthopaedics!.version = (await put.json()).version
+  const gk = departments.find((d) => d.code === 'GK')!.id
+  const template = rules.find((r) => r.departmentId === gk && r.isDefault)!.templateId
+  const made = await admin.post('/api/callback-rules', { data: { departmentId: gk, position: 1, name: '工作台测试', scenario: '术后', matchCodes: ['Z99.E2EW'], dayOffset: 3, windows: [{ from: '00:00', to: '23:59' }], priority: 1, templateId: template } })
+  expect(made.status(), await made.text()).toBe(201)
+  ours = await made.json()
   await admin.dispose()
 
   const agent = await as(baseURL, 'agent')
@@ -62,10 +63,9 @@ test.afterAll(async ({ baseURL }) => {
   const agent = await as(baseURL, 'agent')
   await offline(agent)
   await agent.dispose()
-  if (!orthopaedics) return
+  if (!ours) return
   const admin = await as(baseURL, 'admin')
-  const original = rules.find((r) => r.id === orthopaedics!.id)!
-  await admin.put(`/api/callback-rules/${orthopaedics.id}`, { data: { version: orthopaedics.version, windows: original.windows, priority: original.priority } })
+  await admin.put(`/api/callback-rules/${ours.id}`, { data: { version: ours.version, active: false } })
   await admin.dispose()
 })
 
