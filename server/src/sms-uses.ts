@@ -9,7 +9,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { DB } from './db/types.ts'
 import type { Messaging } from './messaging/messaging.service.ts'
-import { withSms, type SmsUse } from './messaging/messaging.types.ts'
+import { smsUseEnabled } from './messaging/messaging.queries.ts'
 import { normaliseMobile } from './messaging/text.ts'
 import { localTime } from './messaging/quiet-hours.ts'
 import type { Config } from './config.ts'
@@ -19,9 +19,6 @@ import { sendSurveyLink } from './callbacks/survey-link.ts'
 const MOBILE = `'^([+]?86)?1[3-9][0-9]{9}$'`
 const mobileOf = (column: string) => sql.raw(`regexp_replace(coalesce(${column}, ''), '[ ()-]', '', 'g') ~ ${MOBILE}`)
 
-export async function smsUseEnabled(db: Kysely<DB>, code: SmsUse): Promise<boolean> {
-  return (await withSms(db).selectFrom('sms_use').select('enabled').where('code', '=', code).executeTakeFirst())?.enabled ?? false
-}
 
 /** Queues whatever the switched-on uses owe now; answers how many messages were queued. */
 export async function sweepUses(db: Kysely<DB>, messaging: Messaging, config: Config): Promise<number> {

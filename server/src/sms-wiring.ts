@@ -6,7 +6,8 @@ import type { DB } from './db/types.ts'
 import type { Config } from './config.ts'
 import { startMessaging, type MessagingOptions, type MessagingRuntime } from './messaging/messaging.ts'
 import { ratingReplyHandler, sweepCompleted } from './workorders/rating-sms.ts'
-import { smsUseEnabled, sweepUses } from './sms-uses.ts'
+import { sweepUses } from './sms-uses.ts'
+import { smsUseEnabled } from './messaging/messaging.queries.ts'
 
 /** how far back a completion still gets its survey (older ones are not news to the requester) */
 const SURVEY_LOOKBACK_MS = 60 * 60_000

@@ -10,7 +10,7 @@ import type { LiveHub } from '../live/live.routes.ts'
 import type { TelephonyPort } from '../calls/port.ts'
 import type { OutboundEvent } from '../calls/calls.service.ts'
 import { dialable, noPhoneDevice, pbxDown } from '../calls/dial.ts'
-import { HttpError } from '../http/errors.ts'
+import { HttpError, refuse } from '../http/errors.ts'
 import type { CallWindow, Disposition2, FeedbackClass, PauseReason, TemplateQuestion } from '../db/types.callbacks.ts'
 import { fromCallback, patientAnswered } from '../feedback/feedback.service.ts'
 import { localClock } from '../clock/local-time.ts'
@@ -39,7 +39,6 @@ export interface Disposal {
   feedback?: { class: FeedbackClass; text: string; urgent?: boolean }[]
 }
 
-const refuse = (status: number, error: string, zh: string, en: string, field?: string) => new HttpError(status, error, zh, field, { messageEn: en })
 
 /** The policy that applies to a department: its own row, else the global one. */
 export async function policyFor(db: Db, departmentId: number | null) {

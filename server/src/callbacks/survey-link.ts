@@ -12,13 +12,12 @@ import type { TemplateQuestion } from '../db/types.callbacks.ts'
 import type { Messaging } from '../messaging/messaging.service.ts'
 import { normaliseMobile } from '../messaging/text.ts'
 import { localClock } from '../clock/local-time.ts'
-import { HttpError } from '../http/errors.ts'
+import { refuse } from '../http/errors.ts'
 import { fromCallback, patientAnswered } from '../feedback/feedback.service.ts'
 import { honorific } from './opening.ts'
 import { checkAnswers, closeTask } from './dialer.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
-const refuse = (status: number, error: string, zh: string, en: string, field?: string) => new HttpError(status, error, zh, field, { messageEn: en })
 
 async function secretOf(db: Db): Promise<Buffer> {
   const row = await db.selectFrom('app_secret').select('value').where('name', '=', 'survey_link').executeTakeFirstOrThrow()
@@ -60,7 +59,7 @@ export interface SurveySend { messaging: Messaging; publicUrl: string; hours: nu
 export async function sendSurveyLink(db: Kysely<DB>, taskId: number, s: SurveySend) {
   const task = await db.selectFrom('callback_task as t').innerJoin('patient as p', 'p.id', 't.patient_id')
     .select(['t.id', 't.status', 't.patient_id', 'p.name', 'p.sex', sql<string | null>`p.birth_date::text`.as('birth_date')]).where('t.id', '=', taskId).executeTakeFirst()
-  if (!task) throw new HttpError(404, 'not_found', `没有回访任务 ${taskId}`, undefined, { messageEn: `no callback task ${taskId}` })
+  if (!task) throw refuse(404, 'not_found', `没有回访任务 ${taskId}`, `no callback task ${taskId}`)
   if (task.status === 'in_progress') throw refuse(409, 'being_dialled', '这位患者正在被拨打', 'someone is dialling this patient right now')
   if (task.status !== 'planned') throw refuse(409, 'task_closed', '这个回访已经结束', 'this callback is closed')
   const to = await mobileOf(db, task.patient_id)

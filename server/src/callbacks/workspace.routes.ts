@@ -5,7 +5,7 @@ import { Type } from 'typebox'
 import type { FastifyRequest } from 'fastify'
 import type { App } from '../http/types.ts'
 import { StringEnum } from '../http/types.ts'
-import { HttpError } from '../http/errors.ts'
+import { HttpError, refuse } from '../http/errors.ts'
 import type { Services } from '../services.ts'
 import { audit } from '../audit/audit.ts'
 import type { Dialer } from './dialer.ts'
@@ -14,7 +14,7 @@ import { card, counters, queue, supervisorView } from './dialer.queries.ts'
 import { maskPhone } from '../accounts/privacy.ts'
 import { withinCallingHours } from './hours.ts'
 import { sendSurveyLink } from './survey-link.ts'
-import { withSms } from '../messaging/messaging.types.ts'
+import { smsUseEnabled } from '../messaging/messaging.queries.ts'
 
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const DISPOSITIONS = ['completed', 'no_answer', 'busy', 'invalid_number', 'unreachable', 'refused', 'wrong_person', 'call_back_later', 'readmitted', 'deceased'] as const
@@ -85,9 +85,8 @@ export async function workspaceRoutes(app: App, { db, config, sms }: Services, d
     schema: { params: Type.Object({ id: Id }), body: Type.Optional(Type.Object({ remember: Type.Optional(Type.Boolean()) }, { additionalProperties: false })) },
   }, async (request) => {
     await mayOpen(request, request.params.id)
-    if (!sms) throw new HttpError(503, 'sms_unavailable', '短信通道没有启用', undefined, { messageEn: 'the SMS channel is not running' })
-    const use = await withSms(db).selectFrom('sms_use').select('enabled').where('code', '=', 'callback.survey').executeTakeFirst()
-    if (!use?.enabled) throw new HttpError(409, 'sms_use_off', '回访问卷短信已被管理员关闭（短信 → 用途）', undefined, { messageEn: 'callback survey texts are switched off (SMS → uses)' })
+    if (!sms) throw refuse(503, 'sms_unavailable', '短信通道没有启用', 'the SMS channel is not running')
+    if (!(await smsUseEnabled(db, 'callback.survey'))) throw refuse(409, 'sms_use_off', '回访问卷短信已被管理员关闭（短信 → 用途）', 'callback survey texts are switched off (SMS → uses)')
     const sent = await sendSurveyLink(db, request.params.id, {
       messaging: sms.messaging, publicUrl: config.publicUrl, hours: config.callbacks.surveyLinkHours, timeZone: tz, now: dialer.now(), by: request.user!.id, remember: request.body?.remember === true,
     })

@@ -5,7 +5,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from '../db/types.ts'
 import type { FeedbackClass, TemplateQuestion } from '../db/types.callbacks.ts'
-import { HttpError } from '../http/errors.ts'
+import { refuse } from '../http/errors.ts'
 import { publish } from '../live/events.ts'
 import { localClock } from '../clock/local-time.ts'
 import { addEvents } from '../workorders/workorders.queries.ts'
@@ -23,7 +23,6 @@ export const FOLLOW_UP_TEMPLATE = '反馈处理结果回访'
 /** the office that takes what nobody else can resolve and the second escalation level */
 export const QUALITY_OFFICE = 'ZKK'
 
-const refuse = (status: number, error: string, zh: string, en: string, field?: string, extra: Record<string, unknown> = {}) => new HttpError(status, error, zh, field, { messageEn: en, ...extra })
 
 export interface NewFeedback {
   source: 'callback' | 'agent' | 'hotline' | 'sms'

@@ -19,6 +19,8 @@ export class HttpError extends Error {
 export const badRequest = (field: string, message: string) => new HttpError(400, 'bad_request', message, field)
 /** 400 naming the field, in Chinese with the English beside it (as the screens show refusals). */
 export const refuseField = (field: string, message: string, messageEn: string) => new HttpError(400, 'bad_request', message, field, { messageEn })
+/** Any refusal with its status and code, in Chinese with the English beside it. */
+export const refuse = (status: number, error: string, zh: string, en: string, field?: string, extra: Record<string, unknown> = {}) => new HttpError(status, error, zh, field, { messageEn: en, ...extra })
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`)
 export const conflict = (message: string, extra?: Record<string, unknown>) => new HttpError(409, 'conflict', message, undefined, extra)
 export const forbidden = (message = 'your role may not do this') => new HttpError(403, 'forbidden', message)

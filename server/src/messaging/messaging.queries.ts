@@ -2,7 +2,12 @@
 // of workers over one database each take different rows.
 import { sql, type Kysely } from 'kysely'
 import type { DB } from '../db/types.ts'
-import { withSms, type SmsCategory, type SmsMessageRow, type SmsStatus, type SubjectKind, type InboundKind } from './messaging.types.ts'
+import { withSms, type SmsCategory, type SmsMessageRow, type SmsStatus, type SubjectKind, type InboundKind, type SmsUse } from './messaging.types.ts'
+
+/** Whether the administrator has this use of SMS switched on (短信 → 用途, sql/0160). */
+export async function smsUseEnabled(db: Kysely<DB>, code: SmsUse): Promise<boolean> {
+  return (await withSms(db).selectFrom('sms_use').select('enabled').where('code', '=', code).executeTakeFirst())?.enabled ?? false
+}
 
 export const findTemplate = (db: Kysely<DB>, code: string, lang: 'zh' | 'en') =>
   withSms(db).selectFrom('sms_template').selectAll().where('code', '=', code).where('lang', 'in', [lang, 'zh'])
